@@ -1,0 +1,1 @@
+"""Aperture: the command line, settings, logging and the embedded runtime."""
