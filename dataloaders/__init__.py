@@ -1,0 +1,59 @@
+"""Per-request DataLoaders, one module per loader, gathered in a typed `Loaders`."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from dataloaders.comment_by_id import CommentByIdLoader
+from dataloaders.counts_by_id import PostCountsByIdLoader, UserCountsByIdLoader
+from dataloaders.post_by_id import PostByIdLoader
+from dataloaders.user_by_id import UserByIdLoader
+from dataloaders.viewer_flags import FollowsViewerLoader, ViewerFollowsLoader, ViewerHasLikedLoader
+
+if TYPE_CHECKING:
+    from services.container import Services
+
+
+class Loaders:
+    """The request's loaders, each created on first use: a simple query pays for none."""
+
+    def __init__(self, services: Services, viewer_id: int | None) -> None:
+        self._services = services
+        self._viewer_id = viewer_id
+
+    @cached_property
+    def user_by_id(self) -> UserByIdLoader:
+        return UserByIdLoader(self._services.users)
+
+    @cached_property
+    def post_by_id(self) -> PostByIdLoader:
+        return PostByIdLoader(self._services.posts)
+
+    @cached_property
+    def comment_by_id(self) -> CommentByIdLoader:
+        return CommentByIdLoader(self._services.comments)
+
+    @cached_property
+    def post_counts(self) -> PostCountsByIdLoader:
+        return PostCountsByIdLoader(self._services.counters)
+
+    @cached_property
+    def user_counts(self) -> UserCountsByIdLoader:
+        return UserCountsByIdLoader(self._services.counters)
+
+    @cached_property
+    def viewer_has_liked(self) -> ViewerHasLikedLoader:
+        return ViewerHasLikedLoader(self._services.likes, self._viewer_id)
+
+    @cached_property
+    def viewer_follows(self) -> ViewerFollowsLoader:
+        return ViewerFollowsLoader(self._services.follows, self._viewer_id)
+
+    @cached_property
+    def follows_viewer(self) -> FollowsViewerLoader:
+        return FollowsViewerLoader(self._services.follows, self._viewer_id)
+
+
+def build_loaders(services: Services, viewer_id: int | None) -> Loaders:
+    return Loaders(services, viewer_id)

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from strawberry.dataloader import DataLoader
+
+from services.users import UserRecord, UserService
+
+
+class UserByIdLoader(DataLoader[int, UserRecord | None]):
+    """Users in key order, None for an unknown id."""
+
+    def __init__(self, users: UserService) -> None:
+        super().__init__(load_fn=users.get_many)

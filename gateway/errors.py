@@ -1,0 +1,61 @@
+"""Unexpected errors are masked for clients and logged in full with the request id."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+from graphql.error import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from services.errors import DomainError
+
+if TYPE_CHECKING:
+    from strawberry.types import ExecutionContext
+
+log = logging.getLogger("aperture.errors")
+
+
+def is_expected(error: GraphQLError) -> bool:
+    # Syntax and validation errors carry no original error; domain errors are deliberate
+    return error.original_error is None or isinstance(error.original_error, DomainError)
+
+
+def _request_id(execution_context: ExecutionContext | None) -> str | None:
+    context: Any = execution_context.context if execution_context else None
+    return getattr(context, "request_id", None)
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=lambda error: not is_expected(error))
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        extensions: dict[str, Any] = {"code": "INTERNAL_ERROR"}
+        request_id = _request_id(self.execution_context)
+        if request_id:
+            extensions["requestId"] = request_id
+        return GraphQLError(
+            message="Unexpected error. Quote the requestId when reporting it.",
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions=extensions,
+        )
+
+
+class LoggingSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            if is_expected(error):
+                continue
+            log.error(
+                "unexpected error in %s",
+                ".".join(str(part) for part in error.path or ()) or "operation",
+                exc_info=error.original_error,
+                extra={"request_id": _request_id(execution_context)},
+            )

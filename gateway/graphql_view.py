@@ -1,0 +1,349 @@
+"""Strawberry's ASGI view, made to follow the GraphQL-over-HTTP spec.
+
+- Responses are `application/graphql-response+json` unless the client asks only
+  for `application/json`; a request that fails before execution gets status 400.
+- Transport errors (bad JSON, wrong content type, mutation over GET) get a JSON
+  body with a stable code instead of plain text.
+- GraphiQL is served from local assets.
+- Automatic persisted queries (Apollo's protocol) over POST and GET; anonymous GET reads
+  are marked cacheable, so a CDN can answer them.
+- Each request's operation, outcome and latency go to the access log and the metrics.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from typing import TYPE_CHECKING, Any, cast
+
+import orjson
+from cross_web import HTTPException
+from graphql import GraphQLError
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
+
+from aperture import metrics
+from gateway.auth import authenticate, bearer_token
+from gateway.graphiql import graphiql_html
+from schema.context import Context
+from services.errors import ErrorCode
+from services.persisted_queries import is_sha256_hex, query_hash
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from cross_web import AsyncHTTPRequestAdapter
+    from starlette.types import Receive, Scope, Send
+    from starlette.websockets import WebSocket
+    from strawberry.http import GraphQLHTTPResponse
+
+    from services.container import Services
+
+log = logging.getLogger(__name__)
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+APPLICATION_JSON = "application/json"
+MAX_BODY_BYTES = 1 << 20
+
+
+class GraphQLSubResponse(Response):
+    """Carries what `create_response` needs: the negotiated media type and the context."""
+
+    media_type_choice: str = GRAPHQL_RESPONSE_JSON
+    context: Context | None = None
+
+
+def request_error_code(message: str) -> str:
+    return "GRAPHQL_PARSE_FAILED" if message.startswith("Syntax Error") else "GRAPHQL_VALIDATION_FAILED"
+
+
+def negotiate_media_type(accept: str) -> str:
+    accept = accept.lower()
+    if GRAPHQL_RESPONSE_JSON in accept:
+        return GRAPHQL_RESPONSE_JSON
+    if APPLICATION_JSON in accept:
+        return APPLICATION_JSON
+    return GRAPHQL_RESPONSE_JSON
+
+
+def transport_error(status: int, message: str, code: str = "BAD_REQUEST", **headers: str) -> Response:
+    metrics.ERRORS.labels(code=code).inc()
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code}}]},
+        status_code=status,
+        media_type=GRAPHQL_RESPONSE_JSON,
+        headers=headers or None,
+    )
+
+
+class ApertureGraphQL(GraphQL[Context, None]):
+    def __init__(self, schema: Any, **kwargs: Any) -> None:
+        super().__init__(schema, **kwargs)
+
+    def services(self, request: Request | WebSocket) -> Services:
+        services: Services = request.app.state.services
+        return services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope=scope, receive=receive)
+        rejection = self._precheck(request) or await self._authenticate(request)
+        if rejection is not None:
+            await rejection(scope, receive, send)
+            return
+        started = time.perf_counter()
+        try:
+            response = await self.run(request)
+        except HTTPException as exc:
+            response = transport_error(exc.status_code, exc.reason)
+        except ClientDisconnect:
+            return  # nobody left to answer
+        await response(scope, receive, send)
+        context: Context | None = getattr(request.state, "graphql_context", None)
+        if context is not None:
+            metrics.REQUEST_SECONDS.labels(
+                operation=metrics.operation_label(context.operation_name),
+                type=context.operation_type or "none",
+            ).observe(time.perf_counter() - started)
+
+    def _precheck(self, request: Request) -> Response | None:
+        if request.method not in {"GET", "POST"}:
+            return transport_error(
+                405, "GraphQL accepts GET and POST", "METHOD_NOT_ALLOWED", Allow="GET, POST"
+            )
+        if request.method == "POST":
+            content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if content_type != APPLICATION_JSON:
+                return transport_error(
+                    415, "send the request body as application/json", "UNSUPPORTED_MEDIA_TYPE"
+                )
+            length = request.headers.get("content-length")
+            if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
+                return transport_error(
+                    413,
+                    f"request bodies are limited to {MAX_BODY_BYTES} bytes",
+                    "PAYLOAD_TOO_LARGE",
+                )
+        return None
+
+    async def _authenticate(self, request: Request) -> Response | None:
+        """A request that sends credentials gets them checked: a bad or revoked token is a 401,
+        as it is a 4403 close on a WebSocket, rather than a silent downgrade to anonymous."""
+        header = request.headers.get("authorization")
+        if header is None or header.strip().lower() in ("", "bearer"):
+            # A blank bearer is the placeholder GraphiQL's header template sends before sign-in
+            return None
+        token = bearer_token(header)
+        session = await authenticate(self.services(request), token) if token else None
+        if session is None:
+            response = transport_error(
+                401, "the bearer token is invalid, expired or revoked", code="UNAUTHENTICATED"
+            )
+            response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+            return response
+        request.state.session = session
+        return None
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = GraphQLSubResponse()
+        sub_response.status_code = None  # type: ignore[assignment]
+        del sub_response.headers["content-length"]
+        sub_response.media_type_choice = negotiate_media_type(request.headers.get("accept", ""))
+        return sub_response
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+        services = self.services(request)
+        request_id = getattr(request.state, "request_id", "") or ""
+        context = Context(services=services, request=request, response=response, request_id=request_id)
+        session = getattr(request.state, "session", None)
+        if session is not None:
+            context.viewer_id = session.user_id
+            context.session_id = session.id
+            context.renew_loaders()
+        if isinstance(response, GraphQLSubResponse):
+            response.context = context
+        request.state.graphql_context = context
+        return context
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        params = context.connection_params or {}
+        raw: object = params.get("Authorization") or params.get("authorization") or params.get("token")
+        token = bearer_token(raw) if isinstance(raw, str) else None
+        session = await authenticate(context.services, token) if token else None
+        if session is None:
+            raise ConnectionRejectionError
+        context.viewer_id = session.user_id
+        context.session_id = session.id
+        context.renew_loaders()
+        return cast("UnsetType", UNSET)
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET with only a persisted-query hash is an API call, not a browser visit
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(request)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(graphiql_html(str(request.url_for("graphiql-assets", path=""))))
+
+    async def execute_single(  # noqa: PLR0917 - strawberry's signature
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        persisted = await self._persisted_query(context, request_data)
+        if isinstance(persisted, ExecutionResult):
+            return persisted
+        request_data, store_as = persisted
+        try:
+            result = await super().execute_single(
+                request=request,
+                request_adapter=request_adapter,
+                sub_response=sub_response,
+                context=context,
+                root_value=root_value,
+                request_data=request_data,
+            )
+        except HTTPException as exc:
+            if isinstance(exc.__cause__, InvalidOperationTypeError):
+                raise HTTPException(405, "mutations and subscriptions need POST") from exc
+            raise
+        if store_as is not None and context.executed and request_data.query is not None:
+            # Only a query that parsed and validated is worth keeping
+            await context.services.persisted_queries.put(store_as, request_data.query)
+        return result
+
+    async def _persisted_query(
+        self, context: Context, data: GraphQLRequestData
+    ) -> tuple[GraphQLRequestData, str | None] | ExecutionResult:
+        """Apollo's automatic persisted queries: the request data to run and the hash to store
+        its query under, or the error result."""
+        persisted = (data.extensions or {}).get("persistedQuery")
+        if persisted is None:
+            return data, None
+        sha256 = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
+        if not isinstance(persisted, dict) or persisted.get("version") != 1 or not is_sha256_hex(sha256):
+            return request_error(
+                "extensions.persistedQuery needs version 1 and a lowercase hex sha256Hash",
+                ErrorCode.BAD_REQUEST,
+            )
+        sha256 = str(sha256)
+        if data.query is None:
+            query = await context.services.persisted_queries.get(sha256)
+            if query is None:
+                # The message is the protocol's: clients retry with the full query on seeing it
+                return request_error("PersistedQueryNotFound", ErrorCode.PERSISTED_QUERY_NOT_FOUND)
+            return dataclasses.replace(data, query=query), None
+        if query_hash(data.query) != sha256:
+            return request_error("provided sha does not match query", ErrorCode.PERSISTED_QUERY_HASH_MISMATCH)
+        return data, sha256
+
+    async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
+        if request.method == "GET":
+            data = self._request_data(self.parse_query_params(request.query_params))
+        else:
+            # The content type was checked in _precheck; strawberry's own check parses it with
+            # email.message, which costs about 100 microseconds per request
+            data = self._request_data(self.parse_json(await request.get_body()))
+        if isinstance(data, list):
+            raise HTTPException(400, "batched requests are not supported")
+        return data
+
+    @staticmethod
+    def _request_data(body: object) -> GraphQLRequestData:
+        if not isinstance(body, dict):
+            raise HTTPException(400, "the request body must be a JSON object")
+        query, variables, extensions = body.get("query"), body.get("variables"), body.get("extensions")
+        if not isinstance(query, (str, type(None))):
+            raise HTTPException(400, "`query` must be a string")
+        if not isinstance(variables, (dict, type(None))):
+            raise HTTPException(400, "`variables` must be an object")
+        if not isinstance(extensions, (dict, type(None))):
+            raise HTTPException(400, "`extensions` must be an object")
+        operation_name = body.get("operationName")
+        if not isinstance(operation_name, (str, type(None))):
+            raise HTTPException(400, "`operationName` must be a string")
+        return GraphQLRequestData(
+            query=query, variables=variables, operation_name=operation_name, extensions=extensions
+        )
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        processed = await super().process_result(request, result)
+        context: Context | None = getattr(request.state, "graphql_context", None)
+        if context is not None and not context.executed:
+            # A request error: the spec says no `data` entry at all
+            processed.pop("data", None)
+            for error in processed.get("errors") or []:
+                if isinstance(error, dict):
+                    extensions = error.setdefault("extensions", {})
+                    extensions.setdefault("code", request_error_code(str(error.get("message", ""))))
+        if context is not None and context.extensions:
+            processed["extensions"] = {**(processed.get("extensions") or {}), **context.extensions}
+        codes = sorted(
+            {
+                str((error.get("extensions") or {}).get("code", "UNKNOWN"))
+                for error in processed.get("errors") or []
+                if isinstance(error, dict)
+            }
+        )
+        for code in codes:
+            metrics.ERRORS.labels(code=code).inc()
+        state = request.scope.setdefault("state", {})
+        state["operation_name"] = context.operation_name if context else None
+        state["outcome"] = "ok" if not codes else "error:" + ",".join(codes)
+        return processed
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        media_type = getattr(sub_response, "media_type_choice", GRAPHQL_RESPONSE_JSON)
+        response.headers["content-type"] = f"{media_type}; charset=utf-8"
+        context = getattr(sub_response, "context", None)
+        request_error = context is not None and not context.executed
+        if request_error and media_type == GRAPHQL_RESPONSE_JSON and not sub_response.status_code:
+            response.status_code = 400
+        if context is not None and context.request.scope.get("method") == "GET":
+            response.headers["Vary"] = "Accept, Authorization"
+            response.headers["Cache-Control"] = self._cache_control(context, response_data)
+        return response
+
+    @staticmethod
+    def _cache_control(context: Context, data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> str:
+        """Anonymous reads that succeeded are the same for everyone: a CDN may keep them."""
+        clean = isinstance(data, dict) and not data.get("errors")
+        if context.viewer_id is None and context.executed and clean:
+            return f"public, max-age={context.services.settings.public_cache_max_age_s}"
+        return "private, no-store"
+
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise HTTPException(400, "the request body is not valid JSON") from exc
+
+    def encode_json(self, data: object) -> str:
+        # Text, not bytes: graphql-transport-ws messages must be text frames for browsers
+        return orjson.dumps(data).decode()
+
+
+def request_error(message: str, code: ErrorCode) -> ExecutionResult:
+    """A failure before execution: the response carries the error and no data (status 400)."""
+    return ExecutionResult(data=None, errors=[GraphQLError(message, extensions={"code": code.value})])
+
+
+def header_value(headers: Mapping[str, str], name: str) -> str | None:
+    return headers.get(name)

@@ -1,0 +1,135 @@
+"""The cost of an operation, computed from its document before anything runs.
+
+Every field costs 1. A connection (a field with a `first` argument) and a list of ids costs
+its page size times its children, as GitHub's and Saleor's APIs count, so nesting
+connections multiplies. Fragments on different types of an abstract field count as the
+dearest of them, since one object matches only one type. `@skip`/`@include` are ignored:
+the cost is an upper bound.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    InlineFragmentNode,
+    ListValueNode,
+    OperationDefinitionNode,
+    VariableNode,
+    get_named_type,
+    value_from_ast,
+)
+
+if TYPE_CHECKING:
+    from graphql import DocumentNode, GraphQLNamedType, GraphQLSchema, SelectionSetNode
+
+PAGE_ARGUMENTS = ("first", "last")
+LIST_ARGUMENTS = ("ids",)
+
+
+class _CostWalker:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: dict[str, Any],
+        max_page: int,
+    ) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        self.variables = variables
+        self.max_page = max_page
+
+    def selection_cost(self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType | None) -> int:
+        if selection_set is None or parent is None:
+            return 0
+        total = 0
+        by_type: dict[str, int] = {}
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += self.field_cost(selection, parent)
+                continue
+            if isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition.name.value if selection.type_condition else None
+                body = selection.selection_set
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = self.fragments.get(selection.name.value)
+                if fragment is None:
+                    continue
+                condition, body = fragment.type_condition.name.value, fragment.selection_set
+            else:
+                continue
+            target = self.schema.get_type(condition) if condition else parent
+            cost = self.selection_cost(body, target)
+            if condition is None or condition == parent.name:
+                total += cost
+            else:
+                by_type[condition] = by_type.get(condition, 0) + cost
+        return total + max(by_type.values(), default=0)
+
+    def field_cost(self, node: FieldNode, parent: GraphQLNamedType) -> int:
+        if node.name.value.startswith("__") and node.name.value != "__schema":
+            return 0  # __typename and __type are free
+        if not isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)):
+            return 1
+        definition = parent.fields.get(node.name.value)
+        if definition is None:
+            if node.name.value == "__schema":
+                return 1 + self.selection_cost(node.selection_set, self.schema.get_type("__Schema"))
+            return 1
+        children = self.selection_cost(node.selection_set, get_named_type(definition.type))
+        return 1 + self.multiplier(node, definition.args) * children
+
+    def multiplier(self, node: FieldNode, args: dict[str, Any]) -> int:
+        given = {argument.name.value: argument.value for argument in node.arguments or ()}
+        for name in PAGE_ARGUMENTS:
+            if name in args:
+                value = self._value(given.get(name), args[name])
+                return max(1, min(value if isinstance(value, int) else self.max_page, self.max_page))
+        for name in LIST_ARGUMENTS:
+            if name in given:
+                value = self._value(given[name], args[name])
+                return max(1, len(value)) if isinstance(value, list) else self.max_page
+        return 1
+
+    def _value(self, node: Any, argument: Any) -> Any:
+        if node is None:
+            return argument.default_value
+        if isinstance(node, VariableNode):
+            return self.variables.get(node.name.value)
+        if isinstance(node, ListValueNode):
+            return list(node.values)
+        return value_from_ast(node, argument.type)
+
+
+def operation_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+    *,
+    max_page: int,
+) -> int:
+    """The cost of the operation the request runs; 0 if there is none to run."""
+    fragments: dict[str, FragmentDefinitionNode] = {}
+    operations: list[OperationDefinitionNode] = []
+    for definition in document.definitions:
+        if isinstance(definition, FragmentDefinitionNode):
+            fragments[definition.name.value] = definition
+        elif isinstance(definition, OperationDefinitionNode):
+            operations.append(definition)
+    chosen = [
+        op for op in operations if operation_name is None or (op.name and op.name.value == operation_name)
+    ]
+    if not chosen:
+        return 0
+    operation = chosen[0]
+    root = schema.get_root_type(operation.operation)
+    return _CostWalker(schema, fragments, variables or {}, max_page).selection_cost(
+        operation.selection_set, root
+    )

@@ -1,0 +1,1 @@
+"""Root resolvers: read arguments, call a service, map the result. Nothing else."""

@@ -1,0 +1,49 @@
+"""Hydrate a page of posts with a fixed number of batched calls, before GraphQL walks it.
+
+Fields then resolve from plain attributes instead of one awaitable per post and field,
+which is most of the cost of a page in strawberry (about 40 microseconds per awaitable).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from schema.types import post as post_types
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from schema.context import Info
+    from schema.types.post import Post
+    from services.posts import PostRecord
+
+_AUTHOR_FIELDS = {"author"}
+_COUNT_FIELDS = {"likeCount", "commentCount"}
+_LIKED_FIELDS = {"viewerHasLiked"}
+
+
+async def hydrate_posts(info: Info, records: Sequence[PostRecord], fields: set[str]) -> list[Post]:
+    loaders = info.context.loaders
+    for record in records:
+        loaders.post_by_id.prime(record.id, record)
+    post_ids = [record.id for record in records]
+    jobs: dict[str, Any] = {}
+    if fields & _AUTHOR_FIELDS:
+        jobs["author"] = loaders.user_by_id.load_many([record.author_id for record in records])
+    if fields & _COUNT_FIELDS:
+        jobs["counts"] = loaders.post_counts.load_many(post_ids)
+    if fields & _LIKED_FIELDS:
+        jobs["liked"] = loaders.viewer_has_liked.load_many(post_ids)
+    results = dict(zip(jobs, await asyncio.gather(*jobs.values()), strict=True))
+    empty: list[Any] = [None] * len(records)
+    return [
+        post_types.Post.from_record(record, author=author, counts=counts, liked=liked)
+        for record, author, counts, liked in zip(
+            records,
+            results.get("author", empty),
+            results.get("counts", empty),
+            results.get("liked", empty),
+            strict=True,
+        )
+    ]

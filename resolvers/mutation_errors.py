@@ -1,0 +1,25 @@
+"""Expected failures of a mutation become payload errors; anything else propagates (and is masked)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from schema.types.common import UserError
+from services.errors import DomainError
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+
+class _Payload(Protocol):
+    def __init__(self, *, errors: list[UserError]) -> None: ...
+
+
+PayloadT = TypeVar("PayloadT", bound=_Payload)
+
+
+async def as_payload(payload_type: type[PayloadT], action: Callable[[], Awaitable[PayloadT]]) -> PayloadT:
+    try:
+        return await action()
+    except DomainError as error:
+        return payload_type(errors=[UserError.from_domain(error)])

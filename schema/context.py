@@ -1,0 +1,64 @@
+"""The typed per-request (or per-WebSocket-connection) context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+from starlette.responses import Response
+
+from dataloaders import Loaders, build_loaders
+from services.errors import unauthenticated
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from starlette.requests import Request
+    from starlette.websockets import WebSocket
+
+    from services.container import Services
+
+
+@dataclass
+class Context:
+    services: Services
+    request: Request | WebSocket
+    response: Response | WebSocket | None
+    request_id: str
+    viewer_id: int | None = None
+    session_id: str | None = None
+    loaders: Loaders = field(init=False)
+    # Filled by strawberry from the graphql-transport-ws connection_init payload
+    connection_params: dict[str, Any] | None = None
+    # Set when execution starts; a request that never got there is a request error (HTTP 400)
+    executed: bool = False
+    extensions: dict[str, Any] = field(default_factory=dict)
+    # What the access log and the metrics name the request by
+    operation_name: str | None = None
+    operation_type: str | None = None
+
+    def __post_init__(self) -> None:
+        self.loaders = build_loaders(self.services, self.viewer_id)
+
+    def renew_loaders(self) -> Loaders:
+        """Fresh loaders, so that each subscription event sees current data."""
+        self.loaders = build_loaders(self.services, self.viewer_id)
+        return self.loaders
+
+    def set_headers(self, headers: Mapping[str, str]) -> None:
+        """Response headers, on HTTP; a WebSocket has no per-operation headers."""
+        if isinstance(self.response, Response):
+            self.response.headers.update(headers)
+
+    def set_status(self, status: int) -> None:
+        if isinstance(self.response, Response):
+            self.response.status_code = status
+
+    def require_viewer(self) -> int:
+        if self.viewer_id is None:
+            raise unauthenticated()
+        return self.viewer_id
+
+
+Info = strawberry.Info[Context, None]

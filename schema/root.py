@@ -1,0 +1,31 @@
+"""Assembles the one schema that serves both timelines, the live feed and accounts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+
+from schema.mutation import Mutation
+from schema.query import Query
+from schema.subscription import Subscription
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+
+def build_schema(
+    extensions: Sequence[Any] = (), schema_class: type[strawberry.Schema] = strawberry.Schema
+) -> strawberry.Schema:
+    return schema_class(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=list(extensions),
+        config=StrawberryConfig(auto_camel_case=True),
+    )
+
+
+def print_sdl() -> str:
+    return build_schema().as_str() + "\n"

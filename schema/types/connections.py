@@ -1,0 +1,66 @@
+"""Relay connections with opaque keyset cursors. Every list of objects is one of these."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from schema.cursors import encode_cursor
+from schema.types.common import PageInfo
+
+if TYPE_CHECKING:
+    from schema.types.comment import Comment
+    from schema.types.post import Post
+    from schema.types.user import User
+
+PostRef = Annotated["Post", strawberry.lazy("schema.types.post")]
+UserRef = Annotated["User", strawberry.lazy("schema.types.user")]
+CommentRef = Annotated["Comment", strawberry.lazy("schema.types.comment")]
+
+
+def page_info(keys: list[int], has_next: bool, has_previous: bool) -> PageInfo:
+    return PageInfo(
+        has_next_page=has_next,
+        has_previous_page=has_previous,
+        start_cursor=encode_cursor(keys[0]) if keys else None,
+        end_cursor=encode_cursor(keys[-1]) if keys else None,
+    )
+
+
+@strawberry.type
+class PostEdge:
+    cursor: str
+    node: PostRef
+
+
+@strawberry.type
+class PostConnection:
+    edges: list[PostEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class UserEdge:
+    cursor: str
+    node: UserRef
+    since: datetime = strawberry.field(description="When this user followed, was followed, or liked.")
+
+
+@strawberry.type
+class UserConnection:
+    edges: list[UserEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class CommentEdge:
+    cursor: str
+    node: CommentRef
+
+
+@strawberry.type
+class CommentConnection:
+    edges: list[CommentEdge]
+    page_info: PageInfo

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from schema.context import Info
+from schema.ids import to_global_id
+from services.posts import MediaItem, MediaKind, MediaState
+
+MediaTypeEnum = strawberry.enum(MediaKind, name="MediaType", description="A photo or a video.")
+MediaStateEnum = strawberry.enum(
+    MediaState, name="MediaState", description="Processing state; only READY media has URLs."
+)
+
+
+@strawberry.enum(description="Image variant sizes.")
+class MediaSize(Enum):
+    THUMBNAIL = "thumbnail"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+@strawberry.enum(description="Encodings of image variants: WebP, or JPEG for clients without WebP.")
+class ImageFormat(Enum):
+    WEBP = "webp"
+    JPEG = "jpg"
+
+
+@strawberry.type(description="One photo or video of a post. The raw upload is never exposed.")
+class Media:
+    id: strawberry.ID
+    item: strawberry.Private[MediaItem]
+    type: MediaTypeEnum  # type: ignore[valid-type]
+    state: MediaStateEnum  # type: ignore[valid-type]
+    failure_reason: str | None = strawberry.field(description="Why processing failed, when it did.")
+    alt_text: str = strawberry.field(description="Accessibility text, as the author wrote it.")
+    width: int | None
+    height: int | None
+    blurhash: str | None = strawberry.field(description="A compact placeholder to show while loading.")
+    duration_seconds: float | None
+
+    @classmethod
+    def from_item(cls, item: MediaItem) -> Media:
+        return cls(
+            id=strawberry.ID(to_global_id("Media", item.id)),
+            item=item,
+            type=item.kind,
+            state=item.state,
+            failure_reason=item.failure_reason,
+            alt_text=item.alt_text,
+            width=item.width,
+            height=item.height,
+            blurhash=item.blurhash,
+            duration_seconds=item.duration_s,
+        )
+
+    def _variant_url(self, info: Info, name: str) -> str | None:
+        if self.item.state is not MediaState.READY:
+            return None
+        key = self.item.variants.get(name)
+        return info.context.services.stores.blobs.public_url(key) if key else None
+
+    @strawberry.field(description="An image variant (for videos: the poster at that size), via the CDN.")
+    def url(
+        self,
+        info: Info,
+        size: MediaSize = MediaSize.MEDIUM,
+        image_format: Annotated[ImageFormat, strawberry.argument(name="format")] = ImageFormat.WEBP,
+    ) -> str | None:
+        return self._variant_url(info, f"{size.value}.{image_format.value}")
+
+    @strawberry.field(description="The adaptive HLS master playlist of a video.")
+    def hls_url(self, info: Info) -> str | None:
+        return self._variant_url(info, "hls")
+
+    @strawberry.field(description="A video's poster frame (JPEG, high size).")
+    def poster_url(self, info: Info) -> str | None:
+        return self._variant_url(info, "poster")
