@@ -1,0 +1,12 @@
+"""Flushes hot counters to MongoDB after recounting the real edges."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobs.registry import job, services_of
+
+
+@job(timeout_s=120)
+async def flush_counters(ctx: dict[str, Any]) -> int:
+    return await services_of(ctx).counters.flush()

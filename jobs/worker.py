@@ -1,0 +1,82 @@
+"""The consumer side: an arq Worker that runs every registered job."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from arq.cron import cron
+from arq.worker import Function, Worker
+
+from aperture import metrics
+from jobs import archive, counters, fanout, maintenance, media  # noqa: F401 - importing a job module registers its jobs
+from jobs.queue import QUEUE_NAME, queue_redis_settings
+from jobs.registry import REGISTRY
+
+if TYPE_CHECKING:
+    from aperture.settings import Settings
+    from services.container import Services
+
+
+def _capped(function: Function, limit_s: int) -> Function:
+    """JOB_TIMEOUT_S caps every job, so arq's retry-after-crash delay (timeout + 10 s) stays bounded."""
+    if function.timeout_s is not None and function.timeout_s <= limit_s:
+        return function
+    return dataclasses.replace(function, timeout_s=limit_s)
+
+
+def observe_jobs(services: Services) -> None:
+    """Report what the jobs of this process do to its metrics (unless a benchmark listens)."""
+    if services.fanout.on_lag is None:
+        services.fanout.on_lag = metrics.FANOUT_LAG_SECONDS.observe
+    if services.media.on_processed is None:
+        services.media.on_processed = lambda kind, outcome, seconds: metrics.MEDIA_SECONDS.labels(
+            kind=kind, outcome=outcome
+        ).observe(seconds)
+
+
+def build_worker(
+    settings: Settings,
+    services: Services | None = None,
+    *,
+    burst: bool = False,
+    max_jobs: int | None = None,
+    poll_delay_s: float | None = None,
+) -> Worker:
+    """A worker that uses `services` when given (in-process), or opens its own stores."""
+    exit_stack = contextlib.AsyncExitStack()
+
+    async def on_startup(ctx: dict[str, Any]) -> None:
+        if "services" not in ctx:
+            from server import open_services  # noqa: PLC0415 - the worker process opens stores lazily
+
+            ctx["services"] = await exit_stack.enter_async_context(open_services(settings))
+        observe_jobs(ctx["services"])
+
+    async def on_shutdown(ctx: dict[str, Any]) -> None:
+        del ctx
+        await exit_stack.aclose()
+
+    return Worker(
+        functions=[_capped(function, settings.job_timeout_s) for function in REGISTRY],
+        cron_jobs=[
+            # A safety net: flushes are normally enqueued by the writes themselves
+            cron("jobs.counters.flush_counters", name="cron:flush_counters", second={0, 30}, unique=True),
+            cron("jobs.media.recover_media", name="cron:recover_media", minute={5, 20, 35, 50}, unique=True),
+            cron("jobs.media.expire_uploads", name="cron:expire_uploads", minute={41}, unique=True),
+            cron("jobs.archive.archive_posts", name="cron:archive_posts", minute={17}, unique=True),
+        ],
+        queue_name=QUEUE_NAME,
+        redis_settings=queue_redis_settings(settings),
+        ctx={"services": services} if services is not None else {},
+        on_startup=on_startup,
+        on_shutdown=on_shutdown,
+        handle_signals=False,
+        burst=burst,
+        poll_delay=0.05 if burst else (poll_delay_s or settings.worker_poll_delay_s),
+        max_jobs=max_jobs or settings.worker_max_jobs,
+        job_timeout=settings.job_timeout_s,
+        keep_result=0,
+        max_tries=8,
+    )

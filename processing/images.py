@@ -1,0 +1,142 @@
+"""Image variants with Wand: orient, strip metadata, resize, encode WebP and JPEG, blurhash.
+
+Runs inside the media child process. Every failure a client can cause raises
+MediaRejected with a reason meant for the client.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import blurhash
+from wand.exceptions import WandException
+from wand.image import Image
+
+from processing.dimensions import header_dimensions, looks_complete
+from processing.errors import MediaRejected
+from processing.sniff import compatible, sniff_file
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+THUMBNAIL = 320
+MEDIUM = 1080
+HIGH = 2048
+WEBP_QUALITY = 80
+JPEG_QUALITY = 85
+# libjpeg can decode at 1/2, 1/4 or 1/8 scale for nearly free; ask for at least this size
+JPEG_DECODE_HINT = 1920
+# WebP effort per variant: the large one is where effort costs most and buys least
+WEBP_METHOD = {"high": "2", "medium": "4", "thumbnail": "4"}
+BLURHASH_SIZE = 32
+
+
+@dataclass(frozen=True)
+class ImageLimits:
+    max_side: int = 10_000
+    max_pixels: int = 50_000_000
+
+
+def _fit(width: int, height: int, bound: int) -> tuple[int, int]:
+    """Scale down so that the longer side is at most `bound`; never scale up."""
+    scale = min(1.0, bound / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _encode(image: Image, path_stem: Path) -> dict[str, str]:
+    written = {}
+    for fmt, quality, suffix in (("webp", WEBP_QUALITY, "webp"), ("jpeg", JPEG_QUALITY, "jpg")):
+        with image.clone() as copy:
+            copy.format = fmt
+            copy.compression_quality = quality
+            if fmt == "jpeg":
+                copy.options["jpeg:optimize-coding"] = "true"
+                copy.interlace_scheme = "plane"  # progressive
+            else:
+                copy.options["webp:method"] = WEBP_METHOD.get(path_stem.name, "4")
+            target = path_stem.with_name(f"{path_stem.name}.{suffix}")
+            copy.save(filename=str(target))
+            written[f"{path_stem.name}.{suffix}"] = target.name
+    return written
+
+
+def _blurhash(image: Image) -> str:
+    width, height = _fit(image.width, image.height, BLURHASH_SIZE)
+    with image.clone() as tiny:
+        tiny.resize(width, height)
+        pixels = tiny.export_pixels(channel_map="RGB", storage="char")
+    rows = [
+        [pixels[(y * width + x) * 3 : (y * width + x) * 3 + 3] for x in range(width)] for y in range(height)
+    ]
+    # More components along the longer side, as the reference encoder recommends
+    components_x, components_y = (4, 3) if width >= height else (3, 4)
+    encoded: str = blurhash.encode(rows, components_x=components_x, components_y=components_y)
+    return encoded
+
+
+def _check_dimensions(source: Path, declared: str, limits: ImageLimits) -> tuple[int, int]:
+    dimensions = header_dimensions(source, declared)
+    if dimensions is None:
+        spec = f"{source}[0]" if declared == "image/gif" else str(source)
+        try:
+            with Image.ping(filename=spec) as probe:
+                dimensions = probe.width, probe.height
+        except WandException as exc:
+            raise MediaRejected(f"the file could not be read as an image ({exc})") from None
+    width, height = dimensions
+    if width > limits.max_side or height > limits.max_side or width * height > limits.max_pixels:
+        raise MediaRejected(
+            f"the image is {width}x{height}; the limit is {limits.max_side} per side "
+            f"and {limits.max_pixels // 1_000_000} megapixels"
+        )
+    return width, height
+
+
+def process_image(source: Path, out_dir: Path, declared: str, limits: ImageLimits) -> dict[str, Any]:
+    actual = sniff_file(source)
+    if not compatible(declared, actual):
+        raise MediaRejected(f"the file is {actual or 'not a supported format'}, not the declared {declared}")
+    source_width, source_height = _check_dimensions(source, declared, limits)
+    if not looks_complete(source, declared):
+        raise MediaRejected("the image is corrupt or truncated (it ends before its end marker)")
+    # ImageMagick reports truncated or corrupt data as warnings and returns a partial
+    # image; a partial image is a failure here, never a variant
+    warnings.simplefilter("error")
+    try:
+        with Image() as image:
+            if declared == "image/jpeg" and max(source_width, source_height) >= JPEG_DECODE_HINT * 2:
+                # Only ever a reduction: a hint larger than the image makes libjpeg scale up
+                # Both sides must fit the hint, so it keeps the image's own aspect ratio
+                ratio = JPEG_DECODE_HINT / max(source_width, source_height)
+                image.options["jpeg:size"] = (
+                    f"{math.ceil(source_width * ratio)}x{math.ceil(source_height * ratio)}"
+                )
+            image.read(filename=f"{source}[0]" if declared == "image/gif" else str(source))
+            decode_scale = source_width / image.width
+            image.auto_orient()
+            image.strip()  # EXIF, GPS, comments and profiles
+            image.transform_colorspace("srgb")
+            # The original's dimensions, upright, whatever scale it was decoded at
+            width, height = round(image.width * decode_scale), round(image.height * decode_scale)
+            variants: dict[str, str] = {}
+            with image.clone() as high:
+                target = _fit(image.width, image.height, HIGH)
+                if target != (image.width, image.height):
+                    high.resize(*target, filter="lanczos")
+                variants |= _encode(high, out_dir / "high")
+                with high.clone() as medium:
+                    medium.resize(*_fit(high.width, high.height, MEDIUM), filter="lanczos")
+                    variants |= _encode(medium, out_dir / "medium")
+                    with medium.clone() as thumb:
+                        side = min(thumb.width, thumb.height)
+                        thumb.crop(width=side, height=side, gravity="center")
+                        thumb.resize(THUMBNAIL, THUMBNAIL, filter="lanczos")
+                        variants |= _encode(thumb, out_dir / "thumbnail")
+                    # From the full picture, not the square thumbnail, so it has the right shape
+                    placeholder = _blurhash(medium)
+    except (WandException, Warning) as exc:
+        raise MediaRejected(f"the image is corrupt or truncated ({exc.__class__.__name__})") from None
+    return {"width": width, "height": height, "blurhash": placeholder, "variants": variants}
