@@ -1,0 +1,120 @@
+"""Real `aperture api` and `aperture worker` processes sharing one store, for cross-process tests.
+
+They share the MongoDB stand-in on SQLite (a file under the test's tmp dir) and one Redis
+database of the session's redis-server, which is flushed before and after.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import httpx
+import redis
+
+from tests.conftest import free_port
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+
+def process_env(
+    tmp_path: Path, redis_url: str, redis_db: int, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    if redis_url.startswith("unix://"):
+        redis_in_db = f"{redis_url}?db={redis_db}"
+    else:
+        redis_in_db = f"{redis_url.rsplit('/', 1)[0]}/{redis_db}"
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("MONGODB_", "REDIS_", "S3_", "APERTURE_"))
+    }
+    env.update(
+        {
+            "MONGODB_URL": f"litemongo://{tmp_path / 'mongo'}",
+            "REDIS_URL": redis_in_db,
+            "APERTURE_SECRET_KEY": "multiprocess-secret",
+            "APERTURE_DATA_DIR": str(tmp_path),
+            "ARGON2_TIME_COST": "1",
+            "ARGON2_MEMORY_KIB": "8192",
+            "LOG_FORMAT": "text",
+            "LOG_LEVEL": "WARNING",
+            **(extra or {}),
+        }
+    )
+    return env
+
+
+def wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(
+                f"process exited: {process.stderr.read().decode() if process.stderr else ''}"
+            )
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"{base} never became ready")
+
+
+@dataclass
+class Deployment:
+    bases: list[str]
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@contextlib.contextmanager
+def deployment(
+    tmp_path: Path,
+    redis_url: str,
+    *,
+    redis_db: int,
+    apis: int = 2,
+    worker: bool = True,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[Deployment]:
+    """`apis` API processes (named a, b, ...) and optionally one worker, stopped with SIGTERM."""
+    env = process_env(tmp_path, redis_url, redis_db, extra_env)
+    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+    ports = [free_port() for _ in range(apis)]
+    names = [chr(ord("a") + i) for i in range(apis)]
+    processes = {
+        name: subprocess.Popen(
+            [sys.executable, "-m", "aperture.cli", "api", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for name, port in zip(names, ports, strict=True)
+    }
+    if worker:
+        processes["worker"] = subprocess.Popen(
+            [sys.executable, "-m", "aperture.cli", "worker"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        for base, name in zip(bases, names, strict=True):
+            wait_ready(base, processes[name])
+        yield Deployment(bases=bases, processes=processes, env=env)
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        redis.Redis.from_url(env["REDIS_URL"]).flushdb()

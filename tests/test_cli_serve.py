@@ -1,0 +1,138 @@
+"""`aperture serve` as a user runs it: a real process with embedded stores that survive a restart."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+from tests.conftest import free_port
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+pytestmark = pytest.mark.multiprocess
+
+SIGN_IN = 'mutation { signIn(username: "alice", password: "aperture-demo") { token errors { code } } }'
+
+
+def _env() -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("MONGODB_", "REDIS_", "S3_", "APERTURE_"))
+    }
+    env.update({"LOG_FORMAT": "text", "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "8192"})
+    return env
+
+
+def _start(data_dir: Path, port: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "aperture.cli", "serve", "--data-dir", str(data_dir), "--port", str(port)],
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _wait_ready(base: str, process: subprocess.Popen[str], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"serve exited early:\n{process.stdout.read() if process.stdout else ''}")
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise AssertionError("serve never became ready")
+
+
+def _stop(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    return output
+
+
+def _gql(base: str, query: str, token: str | None = None) -> dict:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = httpx.post(f"{base}/graphql", json={"query": query}, headers=headers, timeout=10)
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+def test_serve_runs_seeds_stops_cleanly_and_keeps_data(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+
+    first = _start(data_dir, port)
+    try:
+        _wait_ready(base, first)
+        token = _gql(base, SIGN_IN)["signIn"]["token"]
+        assert token
+        _gql(base, 'mutation { updateProfile(bio: "kept across restarts") { errors { code } } }', token)
+        famous = _gql(base, '{ user(username: "natgeo_demo") { username followerCount } }')["user"]
+        assert famous["username"] == "natgeo_demo"
+        assert famous["followerCount"] == 49, "every other demo user follows the famous account"
+        following = _gql(base, "{ viewer { followingCount } }", token)["viewer"]["followingCount"]
+        assert following == 13, "alice follows natgeo_demo and 12 others"
+        # The demo photos turn visible as the in-process worker processes them
+        home_query = "{ viewer { homeTimeline(first: 40) { edges { node { author { username } } } } } }"
+        deadline = time.monotonic() + 90
+        while True:
+            edges = _gql(base, home_query, token)["viewer"]["homeTimeline"]["edges"]
+            authors = {edge["node"]["author"]["username"] for edge in edges}
+            if ("natgeo_demo" in authors and len(edges) >= 20) or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        assert "natgeo_demo" in authors, "the famous account's processed photos reach alice's feed"
+        assert len(edges) >= 20
+        assert len(authors) >= 8
+    finally:
+        output = _stop(first)
+    assert f"{base}/graphql" in output
+    assert "username=alice password=aperture-demo" in output
+    assert "stopped cleanly" in output
+    redis_pid_file = data_dir / "redis" / "redis.pid"
+    assert not redis_pid_file.exists() or not _alive(int(redis_pid_file.read_text()))
+
+    second = _start(data_dir, port)
+    try:
+        _wait_ready(base, second)
+        # The same token still works: sessions, profiles and demo data all persisted
+        viewer = _gql(base, "{ viewer { username bio } }", token)["viewer"]
+        assert viewer == {"username": "alice", "bio": "kept across restarts"}
+    finally:
+        output = _stop(second)
+    assert "seeding the demo network" not in output
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_api_refuses_to_start_without_shared_stores() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "aperture.cli", "api"],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "set MONGODB_URL and REDIS_URL" in result.stderr

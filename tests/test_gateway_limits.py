@@ -1,0 +1,264 @@
+"""Rate limits, query cost and persisted queries hold across two real API processes.
+
+Both processes share one Redis, so a budget spent on one is spent on the other. Each
+simulated client has its own address (passed as X-Forwarded-For, which the processes trust
+here), so tests do not share per-address budgets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+
+from tests.helpers import CREATE_POST, FOLLOW, LIKE, UNFOLLOW, UNLIKE, Api, TestUser
+from tests.processes import Deployment, deployment
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
+pytestmark = pytest.mark.multiprocess
+
+BUDGETS = {"read": 6, "anon": 4, "post": 3, "like": 4, "comment": 3, "follow": 3, "account": 5, "upload": 2}
+VIEWER = "query Viewer { viewer { username } }"
+ADD_COMMENT = "mutation($p: ID!, $t: String!) { addComment(postId: $p, text: $t) { errors { code } } }"
+_addresses = (f"198.51.100.{n}" for n in itertools.count(1))
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[Deployment]:
+    extra = {
+        "RATE_LIMITS": ",".join(f"{bucket}={budget}" for bucket, budget in BUDGETS.items()),
+        "FORWARDED_ALLOW_IPS": "*",
+        "GRAPHQL_MAX_COST": "1000",
+    }
+    with deployment(
+        tmp_path_factory.mktemp("limits"), redis_url, redis_db=4, worker=False, extra_env=extra
+    ) as d:
+        yield d
+
+
+class Client:
+    """One user agent at one address, talking to both API processes in turn."""
+
+    def __init__(self, running: Deployment) -> None:
+        self.address = next(_addresses)
+        self.https = [
+            httpx.AsyncClient(base_url=base, timeout=30, headers={"X-Forwarded-For": self.address})
+            for base in running.bases
+        ]
+        self.apis = [Api(http) for http in self.https]
+        self._turn = itertools.cycle(range(len(self.https)))
+
+    def next_api(self) -> Api:
+        return self.apis[next(self._turn)]
+
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> httpx.Response:
+        return await self.next_api().post(query, variables, token)
+
+    async def close(self) -> None:
+        for http in self.https:
+            await http.aclose()
+
+
+@pytest.fixture
+async def clients(running: Deployment) -> AsyncIterator[Any]:
+    opened: list[Client] = []
+
+    def make() -> Client:
+        opened.append(Client(running))
+        return opened[-1]
+
+    yield make
+    for client in opened:
+        await client.close()
+
+
+async def new_user(client: Client) -> TestUser:
+    return await client.next_api().new_user("limited")
+
+
+def assert_refused(response: httpx.Response, *, retry: bool = True) -> dict[str, Any]:
+    assert response.status_code == 429, response.text
+    body: dict[str, Any] = response.json()
+    assert "data" not in body, "refused before execution"
+    assert body["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    if retry:
+        assert int(response.headers["retry-after"]) >= 1
+        assert response.headers["ratelimit-remaining"] == "0"
+    else:
+        assert "retry-after" not in response.headers, "waiting would not help"
+    return body
+
+
+async def test_the_read_budget_is_one_budget_across_processes(clients: Any) -> None:
+    client = clients()
+    user = await new_user(client)
+    remaining = []
+    for _ in range(BUDGETS["read"]):
+        response = await client.post(VIEWER, token=user.token)  # alternates between processes
+        assert response.status_code == 200, response.text
+        remaining.append(int(response.headers["ratelimit-remaining"]))
+        assert response.headers["ratelimit-limit"] == str(BUDGETS["read"])
+        assert response.headers["ratelimit-policy"] == f"{BUDGETS['read']};w=60"
+    assert remaining == list(range(BUDGETS["read"] - 1, -1, -1))
+    for api in client.apis:  # both processes refuse now
+        assert_refused(await api.post(VIEWER, token=user.token))
+    # The budget is the user's, not the address's: another user at the same address goes on
+    other = await new_user(client)
+    assert (await client.post(VIEWER, token=other.token)).status_code == 200
+
+
+async def test_anonymous_clients_are_limited_per_address(clients: Any) -> None:
+    client, neighbour = clients(), clients()
+    for _ in range(BUDGETS["anon"]):
+        assert (await client.post(VIEWER)).status_code == 200
+    assert_refused(await client.post(VIEWER))
+    assert (await neighbour.post(VIEWER)).status_code == 200
+
+
+async def test_sign_in_attempts_are_limited_per_address(clients: Any) -> None:
+    client = clients()
+    user = await new_user(client)  # one account action spent
+    sign_in = (
+        "mutation($u: String!, $p: String!) { signIn(username: $u, password: $p) { token errors { code } } }"
+    )
+    for _ in range(BUDGETS["account"] - 1):
+        response = await client.post(sign_in, {"u": user.username, "p": "wrong password!"})
+        assert response.json()["data"]["signIn"]["errors"][0]["code"] == "INVALID_CREDENTIALS"
+    # Even the right password is refused now: guessing stops at the budget
+    assert_refused(await client.post(sign_in, {"u": user.username, "p": "correct horse battery"}))
+
+
+async def _posts_of(client: Client, user: TestUser) -> int:
+    query = "query($u: String!) { user(username: $u) { postCount } }"
+    response = await client.post(query, {"u": user.username}, token=None)
+    return int(response.json()["data"]["user"]["postCount"])
+
+
+async def test_posting_has_its_own_budget_and_refused_posts_are_not_written(clients: Any) -> None:
+    client = clients()
+    author = await new_user(client)
+    for n in range(BUDGETS["post"]):
+        response = await client.post(CREATE_POST, {"c": f"post {n}"}, token=author.token)
+        assert response.json()["data"]["createPost"]["errors"] == []
+    assert_refused(await client.post(CREATE_POST, {"c": "one too many"}, token=author.token))
+    # Reads are a separate budget and still work; the refused post was never written
+    assert await _posts_of(clients(), author) == BUDGETS["post"]
+
+
+async def test_each_alias_of_a_mutation_is_charged(clients: Any) -> None:
+    client = clients()
+    author = await new_user(client)
+    aliases = " ".join(f'p{n}: createPost(caption: "burst {n}") {{ post {{ id }} }}' for n in range(4))
+    body = assert_refused(await client.post(f"mutation {{ {aliases} }}", token=author.token), retry=False)
+    assert "split it" in body["errors"][0]["message"]
+    assert await _posts_of(clients(), author) == 0, "all or nothing: no alias ran"
+    # Within the budget, each alias is charged: three aliases spend all three posts
+    three = " ".join(f'p{n}: createPost(caption: "ok {n}") {{ post {{ id }} }}' for n in range(3))
+    response = await client.post(f"mutation {{ {three} }}", token=author.token)
+    assert response.headers["ratelimit-remaining"] == "0"
+    assert_refused(await client.post(CREATE_POST, {"c": "one more"}, token=author.token))
+    assert await _posts_of(clients(), author) == 3
+
+
+@pytest.mark.parametrize(
+    ("bucket", "first", "second"),
+    [("like", LIKE, UNLIKE), ("follow", FOLLOW, UNFOLLOW), ("comment", ADD_COMMENT, None)],
+)
+async def test_likes_follows_and_comments_have_their_own_budgets(
+    clients: Any, bucket: str, first: str, second: str | None
+) -> None:
+    client = clients()
+    author, actor = await new_user(client), await new_user(client)
+    post = await client.post(CREATE_POST, {"c": "target"}, token=author.token)
+    post_id = post.json()["data"]["createPost"]["post"]["id"]
+    variables = {"p": post_id, "u": author.id, "t": "nice"}
+    for n in range(BUDGETS[bucket]):
+        query = first if n % 2 == 0 or second is None else second
+        response = await client.post(query, _only(query, variables), token=actor.token)
+        assert response.status_code == 200, response.text
+    assert_refused(await client.post(first, _only(first, variables), token=actor.token))
+    # Other budgets are untouched
+    assert (await client.post(CREATE_POST, {"c": "still fine"}, token=actor.token)).status_code == 200
+
+
+def _only(query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in variables.items() if f"${name}" in query}
+
+
+async def test_upload_requests_have_their_own_budget(clients: Any) -> None:
+    client = clients()
+    user = await new_user(client)
+    request = 'mutation { requestUpload(contentType: "image/jpeg", byteSize: 1000) { errors { code } } }'
+    for _ in range(BUDGETS["upload"]):
+        assert (await client.post(request, token=user.token)).json()["data"]["requestUpload"]["errors"] == []
+    assert_refused(await client.post(request, token=user.token))
+
+
+async def test_a_costly_query_is_refused_before_it_runs_on_either_process(clients: Any) -> None:
+    client = clients()
+    author = await new_user(client)
+    nested = (
+        'mutation { createPost(caption: "never") { post { author { '
+        "followers(first: 100) { edges { node { followers(first: 100) { edges { node { username } } } } } } "
+        "} } } }"
+    )
+    for api in client.apis:
+        response = await api.post(nested, token=author.token)
+        assert response.status_code == 400
+        body = response.json()
+        assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+        assert body["extensions"]["cost"]["requested"] > body["extensions"]["cost"]["maximum"] == 1000
+    assert await _posts_of(clients(), author) == 0, "the mutation never ran"
+
+
+async def test_persisted_queries_are_shared_and_served_over_get(clients: Any) -> None:
+    client = clients()
+    api_a, api_b = client.apis
+    query = "query PublicProfile($u: String!) { user(username: $u) { username postCount } }"
+    sha = hashlib.sha256(query.encode()).hexdigest()
+    user = await new_user(client)
+    persisted = {"persistedQuery": {"version": 1, "sha256Hash": sha}}
+
+    def get_params(variables: dict[str, Any]) -> dict[str, str]:
+        return {"extensions": json.dumps(persisted), "variables": json.dumps(variables)}
+
+    # Unknown hash: the protocol's error, so the client resends with the query
+    missing = await api_b.http.get("/graphql", params=get_params({"u": user.username}))
+    assert missing.status_code == 400
+    assert missing.json()["errors"][0] == {
+        "message": "PersistedQueryNotFound",
+        "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"},
+    }
+    assert missing.headers["cache-control"] == "private, no-store"
+    # Registered on one process...
+    registered = await api_a.post(query, {"u": user.username}, extensions=persisted)
+    assert registered.json()["data"]["user"]["username"] == user.username
+    # ...and served by the other from the hash alone, over GET, cacheable by a CDN
+    hit = await api_b.http.get("/graphql", params=get_params({"u": user.username}))
+    assert hit.status_code == 200
+    assert hit.json()["data"] == {"user": {"username": user.username, "postCount": 0}}
+    assert hit.headers["cache-control"].startswith("public, max-age=")
+    # A hash that does not match the query is refused, and nothing is stored under it
+    wrong = {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}
+    mismatch = await api_a.post(query, {"u": user.username}, extensions=wrong)
+    assert mismatch.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_HASH_MISMATCH"
+    assert (await hash_only(api_b, wrong)).json()["errors"][0]["extensions"]["code"] == (
+        "PERSISTED_QUERY_NOT_FOUND"
+    )
+    # Invalid queries are not stored either
+    invalid = "{ noSuchField }"
+    bad = {"persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(invalid.encode()).hexdigest()}}
+    assert (await api_a.post(invalid, extensions=bad)).status_code == 400
+    assert (await hash_only(api_b, bad)).json()["errors"][0]["message"] == "PersistedQueryNotFound"
+
+
+async def hash_only(api: Api, extensions: dict[str, Any]) -> httpx.Response:
+    return await api.http.post("/graphql", json={"extensions": extensions})

@@ -1,0 +1,175 @@
+"""GraphQL over HTTP: media types, status codes and transport errors, on a real server."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.helpers import Api
+
+GRJ = "application/graphql-response+json"
+
+
+async def test_post_query_answers_graphql_response_json(http: httpx.AsyncClient) -> None:
+    response = await http.post("/graphql", json={"query": "{ viewer { id } }"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(GRJ)
+    assert response.json() == {
+        "data": {"viewer": None},
+        "extensions": {"cost": {"requested": 2, "maximum": 5000}},
+    }
+
+
+async def test_get_query_works(http: httpx.AsyncClient) -> None:
+    response = await http.get("/graphql", params={"query": "{ __typename }"}, headers={"accept": GRJ})
+    assert response.status_code == 200
+    assert response.json()["data"] == {"__typename": "Query"}
+    # Anonymous GET reads are the same for everyone, so a CDN may keep them a while
+    assert response.headers["cache-control"] == "public, max-age=30"
+    assert {"Accept", "Authorization"} <= {v.strip() for v in response.headers["vary"].split(",")}
+
+
+async def test_unparseable_query_is_400_without_data(http: httpx.AsyncClient) -> None:
+    response = await http.post("/graphql", json={"query": "{ viewer { id "})
+    assert response.status_code == 400
+    body = response.json()
+    assert "data" not in body
+    assert body["errors"][0]["message"].startswith("Syntax Error")
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+
+
+async def test_invalid_query_is_400(http: httpx.AsyncClient) -> None:
+    response = await http.post("/graphql", json={"query": "{ noSuchField }"})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_legacy_json_clients_get_200_for_request_errors(http: httpx.AsyncClient) -> None:
+    response = await http.post(
+        "/graphql", json={"query": "{ noSuchField }"}, headers={"accept": "application/json"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["errors"]
+
+
+async def test_malformed_json_is_400_with_json_body(http: httpx.AsyncClient) -> None:
+    response = await http.post(
+        "/graphql", content=b'{"query": ', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith(GRJ)
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_wrong_content_type_is_415(http: httpx.AsyncClient) -> None:
+    response = await http.post(
+        "/graphql", content=b"query { viewer { id } }", headers={"content-type": "text/plain"}
+    )
+    assert response.status_code == 415
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
+
+
+async def test_query_must_be_a_string(http: httpx.AsyncClient) -> None:
+    response = await http.post("/graphql", json={"query": 42})
+    assert response.status_code == 400
+
+
+async def test_unknown_operation_name_is_400(http: httpx.AsyncClient) -> None:
+    response = await http.post(
+        "/graphql", json={"query": "query A { __typename } query B { __typename }", "operationName": "C"}
+    )
+    assert response.status_code == 400
+    assert "C" in response.json()["errors"][0]["message"]
+
+
+async def test_mutation_over_get_is_405(http: httpx.AsyncClient) -> None:
+    response = await http.get(
+        "/graphql",
+        params={"query": 'mutation { signIn(username: "a", password: "b") { token } }'},
+        headers={"accept": GRJ},
+    )
+    assert response.status_code == 405
+
+
+async def test_other_methods_are_405(http: httpx.AsyncClient) -> None:
+    response = await http.put("/graphql", json={"query": "{ __typename }"})
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+
+
+async def test_alias_limit(http: httpx.AsyncClient) -> None:
+    aliases = " ".join(f"a{i}: __typename" for i in range(31))
+    response = await http.post("/graphql", json={"query": "{ " + aliases + " }"})
+    assert response.status_code == 400
+    assert "aliases" in response.json()["errors"][0]["message"]
+
+
+async def test_token_limit(http: httpx.AsyncClient) -> None:
+    fields = " ".join("__typename" for _ in range(2100))
+    response = await http.post("/graphql", json={"query": "{ " + fields + " }"})
+    assert response.status_code == 400
+    assert "more than 2000 tokens" in response.json()["errors"][0]["message"]
+
+
+async def test_request_id_is_echoed_and_generated(http: httpx.AsyncClient) -> None:
+    mine = await http.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"x-request-id": "req-12345678"}
+    )
+    assert mine.headers["x-request-id"] == "req-12345678"
+    generated = await http.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"x-request-id": "bad id!"}
+    )
+    assert len(generated.headers["x-request-id"]) == 32
+
+
+async def test_unexpected_errors_are_masked_and_logged(api: Api, services, monkeypatch, caplog) -> None:
+    async def explode(username: str) -> None:
+        raise RuntimeError(f"database exploded for {username}")
+
+    monkeypatch.setattr(services.users, "get_by_username", explode)
+    response = await api.post(
+        '{ user(username: "someone") { id } }', headers={"x-request-id": "trace-abcdef12"}
+    )
+    body = response.json()
+    assert response.status_code == 200
+    assert body["data"] == {"user": None}
+    error = body["errors"][0]
+    assert "exploded" not in error["message"]
+    assert error["extensions"] == {"code": "INTERNAL_ERROR", "requestId": "trace-abcdef12"}
+    logged = [r for r in caplog.records if r.name == "aperture.errors"]
+    assert logged and logged[0].request_id == "trace-abcdef12"
+    assert "database exploded" in str(logged[0].exc_info[1])
+
+
+async def test_healthz_and_readyz(http: httpx.AsyncClient) -> None:
+    assert (await http.get("/healthz")).text == "ok"
+    ready = await http.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {
+        "mongodb": "ok",
+        "archive": "ok",
+        "redis": "ok",
+        "blobs": "ok",
+        "queue": "ok",
+    }
+
+
+async def test_pages_on_other_origins_may_call_upload_and_load_media(http: httpx.AsyncClient) -> None:
+    origin = {"Origin": "http://localhost:5173"}
+    for path, method in (("/graphql", "POST"), ("/uploads/incoming/abc", "PUT")):
+        preflight = await http.options(
+            path,
+            headers={
+                **origin,
+                "Access-Control-Request-Method": method,
+                "Access-Control-Request-Headers": "authorization, content-type",
+            },
+        )
+        assert preflight.status_code == 200, (path, preflight.text)
+        assert method in preflight.headers["access-control-allow-methods"]
+        assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+    response = await http.post("/graphql", json={"query": "{ __typename }"}, headers=origin)
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "RateLimit-Remaining" in response.headers["access-control-expose-headers"]
+    media = await http.get("/media/no/such/file.webp", headers=origin)
+    assert media.headers["access-control-allow-origin"] == "*"

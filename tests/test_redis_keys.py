@@ -1,0 +1,278 @@
+"""Every Redis key pattern the services build, and the hash tags that keep keys used together on
+one Redis Cluster slot.
+
+A Lua script, a transaction or a multi-key command whose keys hash to different slots fails on a
+cluster (CROSSSLOT), so keys used together carry one hash tag `{...}`. Per-entity tags hold the
+entity id, so that different users (posts, authors) spread over the nodes. Pipelines need no
+tag: on a cluster they are split per node (see services/cluster_safe.py).
+
+Adding a key pattern:
+1. Build it in a `<name>_key()` function, or a module-level `<NAME>_KEY` string constant, of the
+   service that owns it (never inline in a Redis call: `test_keys_are_built_by_named_builders`).
+2. List it in PATTERNS below with sample arguments (`test_every_key_builder_is_listed` fails
+   until it is).
+3. If a script, transaction or multi-key command uses it with other keys, give them one hash tag
+   and add them to GROUPS together.
+4. Exercise the new path in tests/test_redis_cluster.py, which runs the app on a real cluster.
+
+Pub/sub channels are not keys, and the arq queue lives on its own single node (QUEUE_REDIS_URL).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import pkgutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from redis.crc import key_slot
+
+import services
+from services.activity import seen_key
+from services.archive import CURSOR_KEY, reads_key
+from services.counters import (
+    DIRTY_SHARDS,
+    POST,
+    USER,
+    counts_key,
+    dirty_key,
+    dirty_shard_key,
+    flushing_shard_key,
+)
+from services.fanout import checkpoint_key, pending_key
+from services.feed_store import active_key, feed_floor_key, feed_key, recent_floor_key, recent_key
+from services.id_leases import node_lease_key
+from services.likes import liked_key
+from services.live_events import watch_key
+from services.media_processing import MEDIA_EVENTS
+from services.persisted_queries import persisted_query_key
+from services.post_store import CEILING_KEY
+from services.posts import post_key
+from services.presence import live_key
+from services.rate_limits import Bucket, budget_key
+from services.sessions import session_key
+from services.user_classes import FAMOUS, PROMOTING, famous_follows_key
+from services.users import user_key
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+SERVICES_DIR = Path(services.__file__).parent
+
+# Every key builder with sample arguments, whatever its use.
+PATTERNS: dict[Callable[..., str], tuple[Any, ...]] = {
+    feed_key: (7,),
+    feed_floor_key: (7,),
+    active_key: (7,),
+    live_key: (7,),
+    recent_key: (7,),
+    recent_floor_key: (7,),
+    famous_follows_key: (7,),
+    liked_key: (7,),
+    seen_key: (7,),
+    user_key: (7,),
+    session_key: ("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",),
+    post_key: (11,),
+    watch_key: (11,),
+    reads_key: (11,),
+    counts_key: (POST, 11),
+    dirty_key: (POST, 11),
+    dirty_shard_key: (3,),
+    flushing_shard_key: (3,),
+    node_lease_key: (5,),
+    pending_key: ("push:11",),
+    checkpoint_key: ("push:11",),
+    budget_key: ("u:7", Bucket.READ),
+    persisted_query_key: ("ab" * 32,),
+}
+# Fixed keys, each used alone or with its group below.
+CONSTANTS = {
+    "FAMOUS": FAMOUS,
+    "PROMOTING": PROMOTING,
+    "CEILING_KEY": CEILING_KEY,
+    "CURSOR_KEY": CURSOR_KEY,
+    "MEDIA_EVENTS": MEDIA_EVENTS,
+}
+
+
+def tagged_feed(user_id: int) -> list[str]:
+    """_PUSH (per follower), _BEGIN and read_feed: a user's feed, its floor, active and live markers."""
+    return [feed_key(user_id), feed_floor_key(user_id), active_key(user_id), live_key(user_id)]
+
+
+def tagged_recent(author_id: int) -> list[str]:
+    """_BEGIN, _FINISH and _ADD_CAPPED on an author's recent set and its floor."""
+    return [recent_key(author_id), recent_floor_key(author_id)]
+
+
+def tagged_dispatch(post_id: int) -> list[str]:
+    """fanout._OPEN (pending set and checkpoint of one dispatch) and _CLOSE."""
+    tracking = f"push:{post_id}"
+    return [pending_key(tracking), checkpoint_key(tracking)]
+
+
+def tagged_budgets(user_id: int) -> list[str]:
+    """rate_limits._CHARGE checks every bucket of one subject in one script."""
+    return [budget_key(f"u:{user_id}", bucket) for bucket in Bucket]
+
+
+# Keys used together in one script, transaction or multi-key command, per entity id.
+GROUPS: dict[str, Callable[[int], list[str]]] = {
+    "feed": tagged_feed,
+    "recent": tagged_recent,
+    "dispatch": tagged_dispatch,
+    "rate limits": tagged_budgets,
+}
+# Fixed keys used together: user_classes._FINISH_PROMOTION moves an id from one set to the other.
+FIXED_GROUPS: dict[str, list[str]] = {"famous": [FAMOUS, PROMOTING]}
+# Each group's hash tag for entity 7 (a changed tag fails here, even if the group stays together).
+TAGS = {"feed": "7", "recent": "7", "dispatch": "push:7", "rate limits": "u:7", "famous": "famous"}
+
+
+def slot(key: str) -> int:
+    return key_slot(key.encode())
+
+
+def hash_tag(key: str) -> str | None:
+    """The part of the key Redis Cluster hashes, when it has a tag."""
+    start = key.find("{")
+    end = key.find("}", start + 1)
+    if start < 0 or end < 0 or end == start + 1:
+        return None
+    return key[start + 1 : end]
+
+
+@pytest.mark.parametrize("name", sorted(GROUPS))
+def test_keys_used_together_hash_to_one_slot(name: str) -> None:
+    for entity_id in (7, 123456789012345):
+        keys = GROUPS[name](entity_id)
+        assert len({slot(key) for key in keys}) == 1, keys
+    assert {hash_tag(key) for key in GROUPS[name](7)} == {TAGS[name]}
+
+
+@pytest.mark.parametrize("name", sorted(GROUPS))
+def test_each_entity_has_its_own_slot(name: str) -> None:
+    """A tag that holds the entity id spreads entities over the nodes (no hot node)."""
+    assert len({slot(GROUPS[name](entity_id)[0]) for entity_id in range(1, 50)}) > 40
+
+
+@pytest.mark.parametrize("name", sorted(FIXED_GROUPS))
+def test_fixed_keys_used_together_hash_to_one_slot(name: str) -> None:
+    keys = FIXED_GROUPS[name]
+    assert len({slot(key) for key in keys}) == 1, keys
+    assert {hash_tag(key) for key in keys} == {TAGS[name]}
+
+
+def test_single_entity_keys_are_tagged_by_their_entity() -> None:
+    assert hash_tag(counts_key(POST, 11)) == "post:11"
+    assert hash_tag(counts_key(USER, 11)) == "user:11"
+    for builder in (post_key, watch_key, reads_key, famous_follows_key, liked_key, seen_key, user_key):
+        assert hash_tag(builder(11)) == "11", builder.__name__
+
+
+def test_counter_dirty_shards_spread_over_slots() -> None:
+    """Each dirty set shares a slot with its in-flight set (the flush moves marks between
+    them in one script), and the shards spread over different slots."""
+    for shard in range(DIRTY_SHARDS):
+        assert hash_tag(dirty_shard_key(shard)) == f"dirty:{shard}"
+        assert slot(flushing_shard_key(shard)) == slot(dirty_shard_key(shard))
+    assert len({slot(dirty_shard_key(shard)) for shard in range(DIRTY_SHARDS)}) == DIRTY_SHARDS
+    assert dirty_key(POST, 11) in {dirty_shard_key(shard) for shard in range(DIRTY_SHARDS)}
+
+
+def test_patterns_do_not_collide() -> None:
+    # dirty_key picks one of the dirty_shard_key keys by design
+    keys = [builder(*args) for builder, args in PATTERNS.items() if builder is not dirty_key]
+    keys += CONSTANTS.values()
+    assert len(set(keys)) == len(keys), sorted(keys)
+
+
+def _service_modules() -> list[Any]:
+    return [
+        importlib.import_module(f"services.{info.name}") for info in pkgutil.iter_modules([str(SERVICES_DIR)])
+    ]
+
+
+def test_every_key_builder_is_listed() -> None:
+    """Every `*_key()` function and `*_KEY` string constant of services/ is in PATTERNS or CONSTANTS."""
+    builders: set[Callable[..., str]] = set()
+    constants: set[str] = set()
+    for module in _service_modules():
+        for name, value in vars(module).items():
+            defined_here = getattr(value, "__module__", None) == module.__name__
+            if name.endswith("_key") and inspect.isfunction(value) and defined_here:
+                builders.add(value)
+            elif name.endswith("_KEY") and isinstance(value, str):
+                constants.add(name)
+    assert builders - set(PATTERNS) == set(), (
+        "list the new key builder in PATTERNS (and GROUPS if used together)"
+    )
+    assert constants - set(CONSTANTS) == set(), "list the new key constant in CONSTANTS"
+
+
+# Redis methods whose first argument is not a key
+_NOT_KEYS = {"register_script", "pipeline", "pubsub", "execute_command", "script_load", "eval", "evalsha"}
+
+
+def _redis_receiver(node: ast.expr) -> bool:
+    text = ast.unparse(node)
+    return text.endswith(("redis", "pipe"))
+
+
+def _inline_keys(tree: ast.AST) -> list[tuple[int, str]]:
+    """Redis calls whose key is a string literal or an f-string rather than a named builder."""
+    found: list[tuple[int, str]] = []
+
+    def literal(node: ast.expr) -> bool:
+        if isinstance(node, ast.ListComp):
+            return literal(node.elt)
+        return isinstance(node, ast.JoinedStr) or (
+            isinstance(node, ast.Constant) and isinstance(node.value, str)
+        )
+
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        candidates: list[ast.expr] = []
+        if isinstance(node.func, ast.Name) and node.func.id == "mget":  # services.cluster_safe.mget
+            candidates += node.args[1:]
+        func = node.func
+        if isinstance(func, ast.Attribute) and _redis_receiver(func.value) and func.attr not in _NOT_KEYS:
+            candidates += node.args[:1]
+            if func.attr in {"delete", "exists", "unlink", "touch", "mget"}:
+                candidates += node.args[1:]
+        for keyword in node.keywords:
+            if keyword.arg == "keys" and isinstance(keyword.value, ast.List):
+                candidates += keyword.value.elts
+        candidates = [
+            element
+            for candidate in candidates
+            for element in (candidate.elts if isinstance(candidate, ast.List) else [candidate])
+        ]
+        found += [(node.lineno, ast.unparse(node)) for candidate in candidates if literal(candidate)]
+    return found
+
+
+def test_keys_are_built_by_named_builders() -> None:
+    """So that every key pattern is one function or constant, which this module lists."""
+    offenders = [
+        f"{path.name}:{line}: {call}"
+        for path in sorted(SERVICES_DIR.glob("*.py"))
+        for line, call in _inline_keys(ast.parse(path.read_text()))
+    ]
+    assert offenders == []
+
+
+def test_the_inline_key_check_sees_inline_keys() -> None:
+    source = (
+        "async def f(self, pipe, y):\n"
+        '    await self._redis.get(f"x:{y}")\n'
+        '    pipe.sadd("k", 1)\n'
+        '    await mget(self._redis, [f"u:{i}" for i in y])\n'
+        '    await self._script(keys=[feed_key(y), "other"], args=[1])\n'
+        "    await self._redis.get(feed_key(y))\n"
+    )
+    assert sorted(line for line, _ in _inline_keys(ast.parse(source))) == [2, 3, 4, 5]
