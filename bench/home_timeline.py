@@ -1,0 +1,456 @@
+"""Home timeline benchmark: fan-out throughput, HTTP read latency, hybrid vs naive, createPost, scale.
+
+Builds a synthetic network with a power-law follower distribution (accounts with 100k+
+followers included) on the embedded stack (real Redis, the MongoDB stand-in in memory,
+uvicorn in this process), then prints one JSON document with the machine, the settings
+and every figure. HTTP load comes from wrk (apt-get install wrk) on the other core.
+
+    .venv/bin/python bench/home_timeline.py            # full size, a few minutes
+    .venv/bin/python bench/home_timeline.py --quick    # small, for a smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import heapq
+import itertools
+import random
+import time
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from common import (
+    Stack,
+    embedded_stack,
+    emit,
+    machine,
+    redis_benchmark_zadd,
+    summarize_ms,
+    time_calls,
+    wrk_graphql,
+)
+from pymongo.errors import BulkWriteError
+
+from jobs.worker import build_worker
+from services.clock import utc_now
+from services.feed_store import SENTINEL, active_key, feed_key
+from services.follows import edge_id
+from services.ids import id_floor_for
+from services.presence import live_key
+from services.user_classes import FAMOUS
+
+if TYPE_CHECKING:
+    from services.container import Services
+
+SIZES: dict[str, dict[str, Any]] = {
+    "full": {
+        "users": 120_000,
+        "mean_follows": 15,
+        "mega_followers": 110_000,
+        "famous_threshold": 50_000,
+        "fill_posts": 5_000,
+        "readers": 300,
+        "million_followers": 1_000_000,
+        "total_posts": [10_000, 1_000_000],
+        "seconds": 15,
+    },
+    "quick": {
+        "users": 3_000,
+        "mean_follows": 10,
+        "mega_followers": 2_500,
+        "famous_threshold": 1_000,
+        "fill_posts": 400,
+        "readers": 50,
+        "million_followers": 20_000,
+        "total_posts": [2_000, 20_000],
+        "seconds": 3,
+    },
+}
+HOME_QUERY = """query Home { viewer { homeTimeline(first: 20) { edges { cursor node {
+  id caption createdAt likeCount commentCount viewerHasLiked
+  author { id username displayName }
+  media { id type url(size: MEDIUM) blurhash }
+} } pageInfo { hasNextPage endCursor } } } }"""
+CHUNK = 10_000
+
+
+def log(message: str) -> None:
+    print(f"# {time.strftime('%H:%M:%S')} {message}", flush=True)
+
+
+async def insert_chunks(collection: Any, documents: list[dict[str, Any]]) -> None:
+    """Bulk load; edges that already exist are skipped by the unique index."""
+    for start in range(0, len(documents), CHUNK):
+        with contextlib.suppress(BulkWriteError):
+            await collection.insert_many(documents[start : start + CHUNK], ordered=False)
+    # The in-memory engine keeps millions of documents on the Python heap; without this,
+    # full garbage collections over them stall the event loop for whole seconds mid-run
+    gc.collect()
+    gc.freeze()
+
+
+async def build_network(services: Services, size: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """Users and follow edges written straight to the stores (loading data, not exercising the API)."""
+    db = services.stores.db
+    started = time.perf_counter()
+    password_hash = services.users._hasher.hash("bench-password")
+    user_ids = [services.ids.next_id() for _ in range(size["users"])]
+    now = utc_now()
+    await insert_chunks(
+        db["users"],
+        [
+            {"_id": uid, "username": f"bench{i}", "display_name": f"Bench {i}", "bio": "",
+             "password_hash": password_hash, "created_at": now}
+            for i, uid in enumerate(user_ids)
+        ],
+    )  # fmt: skip
+    # Popularity by rank: Zipf with exponent 1.1; rank 0 is a mega account followed by most users
+    ranks = list(range(1, len(user_ids)))
+    weights = list(itertools.accumulate(1 / r**1.1 for r in ranks))
+    edges: set[tuple[int, int]] = set()
+    mega = user_ids[0]
+    for follower in rng.sample(user_ids[1:], min(size["mega_followers"], len(user_ids) - 1)):
+        edges.add((follower, mega))
+    for follower in user_ids:
+        wanted = max(1, min(500, int(rng.lognormvariate(0, 1) * size["mean_follows"] / 1.65)))
+        for index in rng.choices(ranks, cum_weights=weights, k=wanted):
+            followee = user_ids[index]
+            if followee != follower:
+                edges.add((follower, followee))
+    follow_docs = [
+        {
+            "_id": edge_id(f, e),
+            "seq": services.ids.next_id(),
+            "follower_id": f,
+            "followee_id": e,
+            "created_at": now,
+        }
+        for f, e in edges
+    ]
+    await insert_chunks(db["follows"], follow_docs)
+    followers: dict[int, int] = {}
+    for _, followee in edges:
+        followers[followee] = followers.get(followee, 0) + 1
+    await insert_chunks(
+        db["counters"],
+        [{"_id": f"user:{uid}", "followers": n, "following": 0, "posts": 0} for uid, n in followers.items()],
+    )
+    famous = [uid for uid, n in followers.items() if n >= size["famous_threshold"]]
+    if famous:
+        await services.stores.redis.sadd(FAMOUS, *map(str, famous))
+    # Everyone has read their feed recently: the worst case for fan-out on write
+    redis = services.stores.redis
+    for start in range(0, len(user_ids), 5000):
+        async with redis.pipeline(transaction=False) as pipe:
+            for uid in user_ids[start : start + 5000]:
+                pipe.zadd(feed_key(uid), {SENTINEL: 0})
+                pipe.set(active_key(uid), 1, ex=30 * 86400)
+            await pipe.execute()
+    await services.stores.warm()  # as a restarted server would, before traffic
+    counts = sorted(followers.values(), reverse=True)
+    return {
+        "user_ids": user_ids,
+        "followers": followers,
+        "famous": famous,
+        "summary": {
+            "users": len(user_ids),
+            "follow_edges": len(edges),
+            "build_seconds": round(time.perf_counter() - started, 1),
+            "top_follower_counts": counts[:5],
+            "accounts_with_10k_plus": sum(1 for c in counts if c >= 10_000),
+            "accounts_with_100k_plus": sum(1 for c in counts if c >= 100_000),
+            "median_followers": counts[len(counts) // 2] if counts else 0,
+            "famous_accounts": len(famous),
+        },
+    }
+
+
+async def drain(stack: Stack, max_jobs: int = 32) -> None:
+    worker = build_worker(stack.settings, stack.services, burst=True, max_jobs=max_jobs)
+    try:
+        await worker.async_run()
+    finally:
+        await worker.close()
+
+
+async def fanout_throughput(stack: Stack, network: dict[str, Any]) -> dict[str, Any]:
+    services = stack.services
+    famous = set(network["famous"])
+    pushed_authors = sorted(
+        ((n, uid) for uid, n in network["followers"].items() if uid not in famous), reverse=True
+    )[:5]
+    entries = sum(n + 1 for n, _ in pushed_authors)
+    lags: list[float] = []
+    services.fanout.on_lag = lags.append
+    started = time.perf_counter()
+    for _, author in pushed_authors:
+        await services.posts.create(author, "fan-out benchmark post")
+    await drain(stack)
+    elapsed = time.perf_counter() - started
+    services.fanout.on_lag = None
+    # The Redis stage alone: pushing one post into 1,000-follower chunks of throwaway feeds
+    chunk = [10**14 + i for i in range(1000)]
+    async with services.stores.redis.pipeline(transaction=False) as pipe:
+        for uid in chunk:
+            pipe.zadd(feed_key(uid), {SENTINEL: 0})
+            pipe.set(active_key(uid), 1, ex=3600)
+        await pipe.execute()
+    push_started = time.perf_counter()
+    rounds = 50
+    for i in range(rounds):
+        await services.home._store.push(chunk, 10**12 + i, 1, cap=stack.settings.feed_cap, live_key=live_key)
+    push_elapsed = time.perf_counter() - push_started
+    return {
+        "authors_follower_counts": [n for n, _ in pushed_authors],
+        "feed_entries": entries,
+        "seconds": round(elapsed, 3),
+        "entries_per_s": round(entries / elapsed),
+        "fanout_lag_s_max": round(max(lags), 3) if lags else None,
+        "redis_push_stage_entries_per_s": round(rounds * len(chunk) / push_elapsed),
+        "note": "end to end includes paging the follower index on the MongoDB stand-in",
+    }
+
+
+async def fill_feeds(
+    stack: Stack, network: dict[str, Any], size: dict[str, Any], rng: random.Random
+) -> tuple[list[int], list[tuple[int, str]]]:
+    """Readers who follow 40 accounts that post, then one post per posting account, fanned out."""
+    services = stack.services
+    famous = set(network["famous"])
+    posting = rng.sample([uid for uid in network["user_ids"] if uid not in famous], size["fill_posts"])
+    readers = rng.sample([uid for uid in network["user_ids"][1:] if uid not in famous], size["readers"])
+    edges = {(reader, author) for reader in readers for author in rng.sample(posting, 40) if reader != author}
+    await insert_chunks(
+        services.stores.db["follows"],
+        [
+            {
+                "_id": edge_id(r, a),
+                "seq": services.ids.next_id(),
+                "follower_id": r,
+                "followee_id": a,
+                "created_at": utc_now(),
+            }
+            for r, a in edges
+        ],
+    )
+    for index, author in enumerate(posting):
+        await services.posts.create(author, f"Photo {index} #bench #day{index % 30}")
+    for famous_author in network["famous"]:
+        for index in range(30):
+            await services.posts.create(famous_author, f"Famous post {index} #famous")
+    await drain(stack)
+    sessions = [(reader, await services.sessions.create(reader)) for reader in readers]
+    return posting, sessions
+
+
+async def http_reads(stack: Stack, readers: list[tuple[int, str]], seconds: float) -> dict[str, Any]:
+    import httpx  # noqa: PLC0415
+
+    tokens = [token for _, token in readers]
+    async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as client:
+        for token in tokens:  # warm every session and check the answer is a full, error-free page
+            response = await client.post(
+                "/graphql", json={"query": HOME_QUERY}, headers={"Authorization": f"Bearer {token}"}
+            )
+            body = response.json()
+            assert "errors" not in body, body
+            assert len(body["data"]["viewer"]["homeTimeline"]["edges"]) == 20
+    home = await wrk_graphql(stack.base_url, [{"query": HOME_QUERY}], tokens, connections=32, seconds=seconds)
+    typename = await wrk_graphql(
+        stack.base_url, [{"query": "{ __typename }"}], [], connections=32, seconds=seconds
+    )
+    return {"home_timeline_20_hydrated": home, "typename_baseline": typename}
+
+
+async def naive_vs_hybrid(
+    stack: Stack, network: dict[str, Any], authors_with_posts: list[int], rng: random.Random
+) -> dict[str, Any]:
+    services = stack.services
+    famous = set(network["famous"])
+    pool = [a for a in authors_with_posts if a not in famous]
+    results: dict[str, Any] = {}
+    for following in (100, 1000):
+        reader = services.ids.next_id()
+        await services.stores.db["users"].insert_one(
+            {"_id": reader, "username": f"reader{following}", "display_name": "r", "bio": "",
+             "password_hash": "-", "created_at": utc_now()}
+        )  # fmt: skip
+        followees = rng.sample(pool, min(following, len(pool)))
+        await insert_chunks(
+            services.stores.db["follows"],
+            [
+                {
+                    "_id": edge_id(reader, f),
+                    "seq": services.ids.next_id(),
+                    "follower_id": reader,
+                    "followee_id": f,
+                    "created_at": utc_now(),
+                }
+                for f in followees
+            ],
+        )
+        await services.home.page(reader, None, 20)  # the first read rebuilds the feed, with bounded work
+
+        async def hybrid(reader: int = reader) -> Any:
+            return await services.home.page(reader, None, 20)
+
+        async def naive(reader: int = reader) -> Any:
+            # The seeds' naive design: one follow query, one post query per followee, merge, hydrate
+            ids = await services.follows.followee_ids(reader, 5000)
+            pages = await asyncio.gather(*(services.posts.author_posts(a, None, 20) for a in [*ids, reader]))
+            newest = heapq.nlargest(20, (r.id for page in pages for r in page.items))
+            return await services.posts.get_many(newest)
+
+        hybrid_page = await hybrid()
+        naive_page = await naive()
+        assert [r.id for r in hybrid_page.items] == [r.id for r in naive_page if r], "both strategies agree"
+        repeat = 30 if following == 100 else 5
+        hybrid_stats = summarize_ms(await time_calls(hybrid, 50))
+        naive_stats = summarize_ms(await time_calls(naive, repeat))
+        results[f"following_{following}"] = {
+            "hybrid": hybrid_stats,
+            "naive_fanout_on_read": naive_stats,
+            "naive_over_hybrid_p50": round(naive_stats["p50_ms"] / hybrid_stats["p50_ms"], 1),
+        }
+    return results
+
+
+async def create_post_latency(stack: Stack, network: dict[str, Any], size: dict[str, Any]) -> dict[str, Any]:
+    import httpx  # noqa: PLC0415
+
+    services = stack.services
+    lonely = network["user_ids"][-1]
+    star = services.ids.next_id()
+    await services.stores.db["users"].insert_one(
+        {
+            "_id": star,
+            "username": "millionaire",
+            "display_name": "M",
+            "bio": "",
+            "password_hash": "-",
+            "created_at": utc_now(),
+        }
+    )
+    base = 10**13
+    started = time.perf_counter()
+    await insert_chunks(
+        services.stores.db["follows"],
+        [{"_id": edge_id(base + i, star), "seq": services.ids.next_id(), "follower_id": base + i,
+          "followee_id": star, "created_at": utc_now()} for i in range(size["million_followers"])],
+    )  # fmt: skip
+    load_seconds = time.perf_counter() - started
+    await services.stores.redis.sadd(FAMOUS, str(star))
+    mutation = 'mutation { createPost(caption: "benchmark #post") { post { id } errors { code } } }'
+    results: dict[str, Any] = {"million_follower_edges_load_s": round(load_seconds, 1)}
+    async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as client:
+        for label, author in (("author_0_followers", lonely), ("author_1m_followers", star)):
+            token = await services.sessions.create(author)
+            headers = {"Authorization": f"Bearer {token}"}
+
+            async def create(headers: dict[str, str] = headers) -> None:
+                body = (await client.post("/graphql", json={"query": mutation}, headers=headers)).json()
+                assert body["data"]["createPost"]["errors"] == [], body
+
+            await time_calls(create, 10)
+            results[label] = summarize_ms(await time_calls(create, 200))
+    results["followers_of_1m_author"] = size["million_followers"]
+    results["note"] = "fan-out runs in jobs, so the request path does not depend on the follower count"
+    return results
+
+
+async def total_posts_scaling(
+    stack: Stack, readers: list[tuple[int, str]], size: dict[str, Any], seconds: float
+) -> dict[str, Any]:
+    services = stack.services
+    posts = services.stores.db["posts"]
+    author_pool = [uid for uid, _ in readers]
+    next_old_id = id_floor_for(utc_now() - timedelta(days=365))
+    results: dict[str, Any] = {}
+    tokens = [token for _, token in readers]
+    for target in size["total_posts"]:
+        current = await posts.estimated_document_count()
+        missing = max(0, target - current)
+        started = time.perf_counter()
+        documents = []
+        for i in range(missing):
+            next_old_id += 1 << 11  # one per millisecond, a year ago: old posts below every feed window
+            documents.append(
+                {"_id": next_old_id, "author_id": author_pool[i % len(author_pool)], "caption": f"archive {i}",
+                 "hashtags": [], "mention_ids": [], "status": "VISIBLE", "created_at": utc_now(), "media": []}
+            )  # fmt: skip
+        await insert_chunks(posts, documents)
+        run = await wrk_graphql(
+            stack.base_url, [{"query": HOME_QUERY}], tokens, connections=32, seconds=seconds
+        )
+        results[f"total_posts_{target}"] = {"load_seconds": round(time.perf_counter() - started, 1), **run}
+    return results
+
+
+async def main(mode: str) -> None:
+    size = SIZES[mode]
+    rng = random.Random(2026)
+    result: dict[str, Any] = {"benchmark": "home_timeline", "mode": mode, "machine": machine()}
+    # Rate limits off: 400 createPost calls by one author would exceed the post budget, and the
+    # gateway's own cost is measured by bench/gateway.py
+    async with embedded_stack(
+        famous_threshold=size["famous_threshold"], fanout_batch_size=1000, rate_limits="off"
+    ) as stack:
+        result["settings"] = {
+            "size": size,
+            "feed_cap": stack.settings.feed_cap,
+            "recent_cap": stack.settings.recent_cap,
+            "fanout_batch_size": stack.settings.fanout_batch_size,
+            "fanout_page_size": stack.settings.fanout_page_size,
+            "mongodb": "litemongo in memory (embedded stand-in)",
+            "api": "one uvicorn process (uvloop, httptools) sharing the machine with wrk; RATE_LIMITS=off",
+        }
+        log("building the network")
+        network = await build_network(stack.services, size, rng)
+        result["network"] = network["summary"]
+        log("fan-out throughput")
+        result["fanout"] = await fanout_throughput(stack, network)
+        result["redis_benchmark_zadd_pipelined"] = redis_benchmark_zadd(stack.redis_socket)
+        zadd = result["redis_benchmark_zadd_pipelined"].get("zadd_per_s")
+        if zadd:
+            result["fanout"]["ratio_to_redis_benchmark_zadd"] = round(
+                result["fanout"]["entries_per_s"] / zadd, 3
+            )
+            result["fanout"]["push_stage_ratio_to_redis_benchmark_zadd"] = round(
+                result["fanout"]["redis_push_stage_entries_per_s"] / zadd, 3
+            )
+        log("filling feeds")
+        authors_with_posts, readers = await fill_feeds(stack, network, size, rng)
+        result["readers"] = len(readers)
+        log("HTTP reads")
+        result["http"] = await http_reads(stack, readers, size["seconds"])
+        home = result["http"]["home_timeline_20_hydrated"]
+        typename = result["http"]["typename_baseline"]
+        if "req_per_s" in home and "req_per_s" in typename:
+            result["http"]["home_over_typename_req_per_s"] = round(
+                home["req_per_s"] / typename["req_per_s"], 3
+            )
+        log("hybrid vs naive")
+        result["naive_vs_hybrid"] = await naive_vs_hybrid(stack, network, authors_with_posts, rng)
+        log("createPost latency")
+        result["create_post"] = await create_post_latency(stack, network, size)
+        log("home timeline against total posts")
+        result["home_by_total_posts"] = await total_posts_scaling(stack, readers, size, size["seconds"])
+    emit(result)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    arguments = parser.parse_args()
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover
+        asyncio.run(main("quick" if arguments.quick else "full"))
+    else:
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            runner.run(main("quick" if arguments.quick else "full"))

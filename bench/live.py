@@ -1,0 +1,123 @@
+"""Live delivery benchmark: latency from a post becoming visible to its arrival on 1,000 sockets.
+
+One API process (uvicorn, with its arq worker in the same process, as `aperture serve`
+runs) serves N subscribers held by a separate client process. An author followed by all
+of them posts; a famous author (pulled, one channel) posts too. Prints one JSON document.
+
+    .venv/bin/python bench/live.py [--subscribers 1000] [--posts 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from common import ROOT, embedded_stack, emit, machine, percentile
+
+from jobs.worker import build_worker
+from services.clock import utc_now
+from services.follows import edge_id
+from services.user_classes import FAMOUS
+
+
+async def main(subscribers: int, posts: int) -> None:
+    result: dict[str, Any] = {"benchmark": "live", "machine": machine()}
+    async with embedded_stack(famous_threshold=10**9) as stack:
+        services = stack.services
+        db = services.stores.db
+        ids = [services.ids.next_id() for _ in range(subscribers + 2)]
+        author, star, readers = ids[0], ids[1], ids[2:]
+        await db["users"].insert_many(
+            [{"_id": uid, "username": f"live{i}", "display_name": f"Live {i}", "bio": "",
+              "password_hash": "-", "created_at": utc_now()} for i, uid in enumerate(ids)]
+        )  # fmt: skip
+        await db["follows"].insert_many(
+            [{"_id": edge_id(r, a), "seq": services.ids.next_id(), "follower_id": r, "followee_id": a,
+              "created_at": utc_now()} for r in readers for a in (author, star)]
+        )  # fmt: skip
+        await services.stores.redis.sadd(FAMOUS, str(star))
+        tokens = [await services.sessions.create(reader) for reader in readers]
+        author_token = await services.sessions.create(author)
+        star_token = await services.sessions.create(star)
+        worker = build_worker(stack.settings, services)
+        worker_task = asyncio.create_task(worker.async_run())
+        token_file = Path(tempfile.mkstemp(suffix=".tokens")[1])
+        token_file.write_text("\n".join(tokens))
+        clients = await asyncio.create_subprocess_exec(
+            sys.executable, str(ROOT / "bench" / "live_clients.py"), stack.base_url.replace("http", "ws") + "/graphql",
+            str(token_file), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        assert clients.stdout is not None
+        assert clients.stdin is not None
+        line = await asyncio.wait_for(clients.stdout.readline(), 300)
+        assert line.strip() == b"READY", line
+        deadline = time.monotonic() + 180
+        while services.live_hub.connections < subscribers and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)  # every subscription has replayed and is listening
+        result["connections_in_hub"] = services.live_hub.connections
+        result["redis_channels_subscribed"] = services.live_hub.channel_count
+
+        import httpx  # noqa: PLC0415
+
+        visible: dict[str, tuple[str, float]] = {}
+        async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as http:
+            for index in range(posts):
+                kind, token = ("pushed", author_token) if index % 2 == 0 else ("famous", star_token)
+                query = f'mutation {{ createPost(caption: "live {index}") {{ post {{ id state }} errors {{ code }} }} }}'
+                response = await http.post(
+                    "/graphql", json={"query": query}, headers={"Authorization": f"Bearer {token}"}
+                )
+                stamp = time.time()  # a caption-only post is visible as soon as createPost returns
+                post = response.json()["data"]["createPost"]["post"]
+                visible[post["id"]] = (kind, stamp)
+                await asyncio.sleep(0.5)
+        await asyncio.sleep(3)
+        clients.stdin.close()
+        output = await asyncio.wait_for(clients.stdout.read(), 60)
+        await clients.wait()
+        arrivals: dict[str, list[float]] = json.loads(output.decode().strip().splitlines()[-1])
+        worker_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker_task
+        await worker.close()
+        token_file.unlink()
+    by_kind: dict[str, list[float]] = {"pushed": [], "famous": []}
+    delivered = 0
+    for post_id, (kind, stamp) in visible.items():
+        times = arrivals.get(post_id, [])
+        delivered += len(times)
+        by_kind[kind] += [(t - stamp) * 1000 for t in times]
+    every = by_kind["pushed"] + by_kind["famous"]
+    result["settings"] = {
+        "subscribers": subscribers,
+        "posts": posts,
+        "spacing_s": 0.5,
+        "worker": f"in-process arq worker, poll delay {stack.settings.worker_poll_delay_s} s",
+        "pushed_author": "followed by every subscriber; fan-out pushes to each feed and publishes per user",
+        "famous_author": "followed by every subscriber; one publish on the author's channel",
+    }
+    result["deliveries"] = {"expected": subscribers * posts, "received": delivered}
+    for kind, values in (("all", every), *by_kind.items()):
+        result[f"latency_ms_{kind}"] = {
+            "p50": round(percentile(values, 50), 1),
+            "p99": round(percentile(values, 99), 1),
+            "max": round(max(values), 1) if values else None,
+        }
+    emit(result)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--subscribers", type=int, default=1000)
+    parser.add_argument("--posts", type=int, default=20)
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.subscribers, arguments.posts))

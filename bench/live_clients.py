@@ -1,0 +1,68 @@
+"""The subscriber side of bench/live.py, in its own process: N WebSocket subscriptions.
+
+Reads tokens (one per line) from a file, subscribes every one, prints READY, and records
+when each event arrives. On stdin EOF it prints the arrival times as JSON and exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+
+import websockets
+
+QUERY = "subscription { homeTimelineUpdates { type post { id } } }"
+
+
+async def subscriber(
+    url: str,
+    token: str,
+    arrivals: dict[str, list[float]],
+    ready: asyncio.Event,
+    counter: list[int],
+    total: int,
+) -> None:
+    async with websockets.connect(
+        url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")], max_queue=None
+    ) as socket:
+        await socket.send(
+            json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+        )
+        await socket.recv()
+        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": QUERY}}))
+        counter[0] += 1
+        if counter[0] == total:
+            ready.set()
+        async for raw in socket:
+            received = time.time()
+            message = json.loads(raw)
+            if message.get("type") == "next":
+                post = message["payload"]["data"]["homeTimelineUpdates"]["post"]
+                if post:
+                    arrivals.setdefault(post["id"], []).append(received)
+
+
+async def main(url: str, token_file: str) -> None:
+    tokens = [line.strip() for line in open(token_file) if line.strip()]  # noqa: PTH123, SIM115
+    arrivals: dict[str, list[float]] = {}
+    ready = asyncio.Event()
+    counter = [0]
+    tasks = []
+    for index, token in enumerate(tokens):
+        tasks.append(asyncio.create_task(subscriber(url, token, arrivals, ready, counter, len(tokens))))
+        if index % 50 == 49:
+            await asyncio.sleep(0.05)  # do not stampede the accept queue
+    await asyncio.wait_for(ready.wait(), 120)
+    await asyncio.sleep(1.0)  # let the server finish its Redis subscriptions
+    print("READY", flush=True)
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, sys.stdin.read)
+    for task in tasks:
+        task.cancel()
+    print(json.dumps(arrivals), flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], sys.argv[2]))
