@@ -96,16 +96,15 @@ class LiteMongoClient(SyncEngineClient):
 def _open_litemongo(memory: bool, location: str) -> Any:
     # Imported here so that deployments on real MongoDB never load the emulator.
     import litemongo  # noqa: PLC0415
-    from litemongo import sqlite_store  # noqa: PLC0415
     from litemongo._vendor import mongomock  # noqa: PLC0415
     from litemongo._vendor.mongomock import store as mongomock_store  # noqa: PLC0415
+
+    from aperture.embedded.litemongo_files import SharedServerStore  # noqa: PLC0415
 
     if memory:
         # litemongo's own client closes its store, which the memory store cannot do
         return mongomock.MongoClient(_store=mongomock_store.ServerStore(), tz_aware=True)
-    path = Path(location)
-    path.mkdir(parents=True, exist_ok=True)
-    return litemongo.MongoClient(sqlite_store.ServerStore(path), tz_aware=True)
+    return litemongo.MongoClient(SharedServerStore(Path(location)), tz_aware=True)
 
 
 class LiteDatabase:

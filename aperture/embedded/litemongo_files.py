@@ -1,0 +1,61 @@
+"""litemongo's SQLite storage, safe for several processes to open at once.
+
+`aperture serve` runs the API and the worker as separate processes, and production-like
+tests run two APIs, all on one data directory. litemongo creates a database directory and
+each collection file on first use without guarding against another process doing the same:
+the loser fails with FileExistsError, a UNIQUE constraint on the file's info table, or
+"database is locked" while switching the new file to WAL. One advisory lock per data
+directory serialises those first opens; after that, SQLite's own locking takes over.
+
+Imported only when litemongo is the configured store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+from typing import TYPE_CHECKING, Any
+
+from litemongo import sqlite_store
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+OPEN_LOCK_NAME = ".open.lock"
+
+
+@contextlib.contextmanager
+def _directory_lock(root: Path) -> Iterator[None]:
+    with (root / OPEN_LOCK_NAME).open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class _SharedDatabaseStore(sqlite_store.DatabaseStore):  # type: ignore[misc]
+    def __init__(self, path: Path, root: Path) -> None:
+        self._root = root
+        with _directory_lock(root):
+            super().__init__(path)
+
+    def __getitem__(self, col_name: str) -> Any:
+        if col_name in self._collections:
+            return self._collections[col_name]
+        with _directory_lock(self._root):
+            return super().__getitem__(col_name)
+
+
+class SharedServerStore(sqlite_store.ServerStore):  # type: ignore[misc]
+    """litemongo's ServerStore whose databases and collections open under a directory lock."""
+
+    def __init__(self, dirpath: Path) -> None:
+        dirpath.mkdir(parents=True, exist_ok=True)
+        super().__init__(dirpath)
+
+    def __getitem__(self, db_name: str) -> Any:
+        if db_name not in self._databases:
+            self._databases[db_name] = _SharedDatabaseStore(self._dirpath / db_name, self._dirpath)
+        return self._databases[db_name]
