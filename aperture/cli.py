@@ -173,10 +173,20 @@ async def worker(settings: Settings, *, burst: bool) -> None:
 
     arq_worker = build_worker(settings, burst=burst)
     if settings.worker_metrics_port:
-        from prometheus_client import start_http_server  # noqa: PLC0415
+        from gateway.metrics_route import worker_metrics_app  # noqa: PLC0415
 
-        # A plain thread with no auth: bind it to a private network, as compose does
-        start_http_server(settings.worker_metrics_port, addr=settings.host)
+        metrics_server = AppServer(
+            uvicorn.Config(
+                worker_metrics_app(settings.metrics_token),
+                host=settings.host,
+                port=settings.worker_metrics_port,
+                log_config=None,
+                access_log=False,
+                lifespan="off",
+            )
+        )
+        await _run_until_stopped(metrics_server, arq_worker)
+        return
     stop = asyncio.Event()
     _install_stop_handlers(stop)
     run_task = asyncio.create_task(arq_worker.async_run())

@@ -276,7 +276,8 @@ class Settings:
     worker_metrics_port: int = field(
         default=0,
         metadata=_env(
-            "WORKER_METRICS_PORT", "Port on which `aperture worker` serves /metrics. 0: not served."
+            "WORKER_METRICS_PORT",
+            "Port on which `aperture worker` serves /metrics (METRICS_TOKEN applies). 0: not served.",
         ),
     )
 

@@ -1,5 +1,8 @@
 """`/metrics` in Prometheus's text format: this process's metrics plus gauges read at scrape time.
 
+The API serves it on its own port; `aperture worker` serves a smaller app on
+WORKER_METRICS_PORT. Both take the same METRICS_TOKEN.
+
 Queue depth and tier sizes are properties of the whole deployment, so every API process
 reports the same value: aggregate them with max(), not sum(). Tier sizes are counted at
 most every TIER_COUNT_TTL_S, since counting can be slow on a large archive.
@@ -14,7 +17,9 @@ from typing import TYPE_CHECKING
 from prometheus_client import REGISTRY, Gauge, generate_latest
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from starlette.applications import Starlette
 from starlette.responses import Response
+from starlette.routing import Route
 
 from gateway.auth import bearer_token
 
@@ -69,12 +74,31 @@ async def _refresh(services: Services) -> None:
             POSTS.labels(tier=tier).set(count)
 
 
+def _refusal(request: Request, expected_token: str) -> Response | None:
+    if not expected_token:
+        return None
+    given = bearer_token(request.headers.get("authorization")) or ""
+    if hmac.compare_digest(given.encode(), expected_token.encode()):
+        return None
+    return Response("metrics need the METRICS_TOKEN bearer token\n", status_code=401)
+
+
+def _exposition() -> Response:
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
 async def metrics_endpoint(request: Request) -> Response:
     services: Services = request.app.state.services
-    expected = services.settings.metrics_token
-    if expected:
-        given = bearer_token(request.headers.get("authorization")) or ""
-        if not hmac.compare_digest(given.encode(), expected.encode()):
-            return Response("metrics need the METRICS_TOKEN bearer token\n", status_code=401)
+    if refused := _refusal(request, services.settings.metrics_token):
+        return refused
     await _refresh(services)
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    return _exposition()
+
+
+def worker_metrics_app(metrics_token: str) -> Starlette:
+    """A worker's /metrics: its job, fan-out and media metrics, behind the API's token."""
+
+    async def endpoint(request: Request) -> Response:
+        return _refusal(request, metrics_token) or _exposition()
+
+    return Starlette(routes=[Route("/metrics", endpoint)])
