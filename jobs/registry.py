@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import time
@@ -42,7 +43,8 @@ def job(
             outcome = "ok"
             try:
                 return await fn(ctx, *args, **kwargs)
-            except Retry:
+            except (Retry, asyncio.CancelledError):
+                # Cancelled: out of time (retried) or the worker is stopping (run again later)
                 outcome = "retry"
                 raise
             except Exception:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
+import logging
 from typing import TYPE_CHECKING, Any
 
 from arq.cron import cron
-from arq.worker import Function, Worker
+from arq.worker import Function, Retry, Worker
 
 from aperture import metrics
 from jobs import archive, counters, fanout, maintenance, media  # noqa: F401 - importing a job module registers its jobs
@@ -18,12 +20,41 @@ if TYPE_CHECKING:
     from aperture.settings import Settings
     from services.container import Services
 
+log = logging.getLogger("aperture.jobs")
 
-def _capped(function: Function, limit_s: int) -> Function:
-    """JOB_TIMEOUT_S caps every job, so arq's retry-after-crash delay (timeout + 10 s) stays bounded."""
-    if function.timeout_s is not None and function.timeout_s <= limit_s:
-        return function
-    return dataclasses.replace(function, timeout_s=limit_s)
+TIMEOUT_GRACE_S = 2
+RETRY_DELAY_CAP_S = 60
+
+
+def time_limited(function: Function, cap_s: int) -> Function:
+    """Run the job under its own limit, capped by JOB_TIMEOUT_S, and retry it when time runs out.
+
+    arq fails a timed-out job for good. Every job here is safe to re-run, and one cut short
+    (a fan-out batch on a starved machine) still has work to finish, so running out of time
+    is a Retry with backoff, up to the job's max_tries. arq's own timeout stays a few seconds
+    later as a backstop. The cap keeps arq's retry-after-crash delay (timeout + 10 s) bounded."""
+    limit_s = min(function.timeout_s or cap_s, cap_s)
+    job_body = function.coroutine
+
+    async def run(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        deadline = asyncio.timeout(limit_s)
+        try:
+            async with deadline:
+                return await job_body(ctx, *args, **kwargs)
+        except TimeoutError:
+            if not deadline.expired():
+                raise  # the job's own timeout (a client call), not its time limit
+            delay_s = min(2 ** int(ctx.get("job_try", 1)), RETRY_DELAY_CAP_S)
+            log.warning(
+                "job %s ran out of time after %s s; retrying in %s s",
+                function.name,
+                limit_s,
+                delay_s,
+                extra={"job": function.name, "try": ctx.get("job_try")},
+            )
+            raise Retry(defer=delay_s) from None
+
+    return dataclasses.replace(function, coroutine=run, timeout_s=limit_s + TIMEOUT_GRACE_S)
 
 
 def observe_jobs(services: Services) -> None:
@@ -59,7 +90,7 @@ def build_worker(
         await exit_stack.aclose()
 
     return Worker(
-        functions=[_capped(function, settings.job_timeout_s) for function in REGISTRY],
+        functions=[time_limited(function, settings.job_timeout_s) for function in REGISTRY],
         cron_jobs=[
             # A safety net: flushes are normally enqueued by the writes themselves
             cron("jobs.counters.flush_counters", name="cron:flush_counters", second={0, 30}, unique=True),

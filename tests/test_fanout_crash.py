@@ -133,7 +133,7 @@ async def test_sigkill_mid_fanout_loses_and_duplicates_nothing(tmp_path: Path, r
 
         second = _worker(env)
         try:
-            # The interrupted job is retried once arq's in-progress lock expires (timeout + 10 s)
+            # The interrupted job is retried once arq's in-progress lock expires (timeout + 2 + 10 s)
             deadline = time.monotonic() + 90
             while time.monotonic() < deadline and (
                 await delivered() < FOLLOWERS or await services.fanout.pending(post.id) > 0
