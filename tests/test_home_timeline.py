@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from schema.ids import parse_global_id
 from services.feed_store import active_key, feed_key
 from services.home_timeline import DAY_S
 from services.live_events import user_channel
 from services.user_classes import FAMOUS
 from tests.helpers import FOLLOW, UNFOLLOW, Api, TestUser, create_post, follow
+from tests.timelines import feed_post_ids, raw, scroll, truth
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -32,50 +32,9 @@ CLASS = "{ viewer { settings { userClass } } }"
 DELETE = "mutation($id: ID!) { deletePost(id: $id) { errors { code } } }"
 
 
-def raw(global_id: str) -> int:
-    return parse_global_id(global_id)[1]
-
-
 async def home_ids(api: Api, user: TestUser, first: int = 50, after: str | None = None) -> list[str]:
     data = await api.gql(HOME, {"first": first, "after": after}, token=user.token)
     return [edge["node"]["id"] for edge in data["viewer"]["homeTimeline"]["edges"]]
-
-
-async def scroll(api: Api, user: TestUser, page_size: int) -> list[str]:
-    """Every post of the home timeline, page by page, as a client would scroll."""
-    seen: list[str] = []
-    after = None
-    for _ in range(100):
-        data = await api.gql(HOME, {"first": page_size, "after": after}, token=user.token)
-        timeline = data["viewer"]["homeTimeline"]
-        seen += [edge["node"]["id"] for edge in timeline["edges"]]
-        if not timeline["pageInfo"]["hasNextPage"]:
-            return seen
-        after = timeline["pageInfo"]["endCursor"]
-    raise AssertionError("the timeline never ended")
-
-
-async def truth(services: Services, user: TestUser) -> list[str]:
-    """What the home timeline must show: every visible post of the accounts followed, and one's own."""
-    from schema.ids import to_global_id
-
-    viewer = raw(user.id)
-    followees = [
-        e["followee_id"]
-        for e in await services.stores.db["follows"].find({"follower_id": viewer}).to_list(None)
-    ]
-    rows = (
-        await services.stores.db["posts"]
-        .find({"author_id": {"$in": [*followees, viewer]}, "status": "VISIBLE"})
-        .sort("_id", -1)
-        .to_list(None)
-    )
-    return [to_global_id("Post", row["_id"]) for row in rows]
-
-
-async def feed_post_ids(services: Services, user: TestUser) -> set[int]:
-    members = await services.stores.redis.zrange(feed_key(raw(user.id)), 0, -1)
-    return {int(m.split(":")[0]) for m in members if m != "0:0"}
 
 
 async def test_posts_are_pushed_to_active_followers(api: Api, services: Services, run_jobs: RunJobs) -> None:
@@ -144,7 +103,7 @@ async def test_feeds_are_capped_and_paging_past_the_cap_reads_the_stores(
     await run_jobs()
     assert len(await feed_post_ids(services, reader)) == 20
     fallbacks = services.home.store_fallbacks
-    everything = await scroll(api, reader, page_size=7)
+    everything = await scroll(api, reader, 7, HOME)
     assert everything == await truth(services, reader)
     assert len(everything) == 33
     assert services.home.store_fallbacks > fallbacks, "the pages past the cap came from MongoDB"
@@ -171,7 +130,7 @@ async def test_famous_authors_are_merged_at_read_time(
     pushed = await feed_post_ids(services, fans[0])
     assert not pushed & {raw(p) for p in star_posts}, "famous posts are never pushed"
     # Paging through the merge (star's recent cache holds 10, so the end comes from MongoDB)
-    merged = await scroll(api, fans[0], page_size=4)
+    merged = await scroll(api, fans[0], 4, HOME)
     assert merged == await truth(services, fans[0])
     assert set(star_posts) <= set(merged)
     as_star = await api.gql(CLASS, token=star.token)
@@ -215,7 +174,7 @@ async def test_passive_users_get_a_complete_first_page_on_return(
     assert first_page == (await truth(services, reader))[:10], "the very first page is complete"
     assert services.home.rebuilds == rebuilds + 1
     assert len(await feed_post_ids(services, reader)) == 20, "the cache is rebuilt for later pages"
-    assert await scroll(api, reader, page_size=6) == await truth(services, reader)
+    assert await scroll(api, reader, 6, HOME) == await truth(services, reader)
     assert (await api.gql(CLASS, token=reader.token))["viewer"]["settings"]["userClass"] == "ACTIVE"
 
 
@@ -298,7 +257,7 @@ async def test_following_an_author_with_more_posts_than_the_backfill_shows_them_
     await run_jobs()
     await follow(api, reader, author)
     await run_jobs()
-    everything = await scroll(api, reader, page_size=6)
+    everything = await scroll(api, reader, 6, HOME)
     assert everything == await truth(services, reader)
     assert len(everything) == 17
 
@@ -314,7 +273,7 @@ async def test_demotion_with_more_posts_than_the_backfill_keeps_timelines_whole(
     await run_jobs()
     assert not await services.stores.redis.sismember(FAMOUS, str(raw(star.id)))
     for fan in fans[2:4]:
-        everything = await scroll(api, fan, page_size=5)
+        everything = await scroll(api, fan, 5, HOME)
         assert everything == await truth(services, fan)
         assert len(everything) == 14
 
@@ -332,7 +291,7 @@ async def test_a_deleted_post_is_never_served_even_before_its_removal_runs(
     # The removal job has not run: the id is still in the feed, but it is never returned
     assert raw(posts[1]) in await feed_post_ids(services, reader)
     assert await home_ids(api, reader) == [posts[2], posts[0]]
-    assert await scroll(api, reader, page_size=1) == [posts[2], posts[0]]
+    assert await scroll(api, reader, 1, HOME) == [posts[2], posts[0]]
     await run_jobs()
     assert raw(posts[1]) not in await feed_post_ids(services, reader)
 

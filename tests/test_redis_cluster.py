@@ -25,13 +25,13 @@ from redis.asyncio.cluster import RedisCluster
 from aperture.embedded.redis_server import EmbeddedRedis, find_redis_server
 from aperture.settings import Settings
 from jobs.worker import build_worker
-from schema.ids import parse_global_id, to_global_id
 from server import open_services
 from services.feed_store import feed_key
 from services.stores import connect_redis, redis_is_cluster
 from tests.conftest import serving
-from tests.helpers import LIKE, UNFOLLOW, UNLIKE, Api, TestUser, create_post, follow
+from tests.helpers import LIKE, UNFOLLOW, UNLIKE, Api, create_post, follow
 from tests.live_client import LiveClient
+from tests.timelines import feed_post_ids, raw, scroll, truth
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
@@ -54,8 +54,6 @@ BUS_PORT_OFFSET = 10000
 MAX_PORT = 65535
 _START_TIMEOUT_S = 20.0
 
-HOME = """query($first: Int!, $after: String) { viewer { homeTimeline(first: $first, after: $after) {
-  edges { node { id } } pageInfo { hasNextPage endCursor } } } }"""
 POST = "query($id: ID!) { post(id: $id) { likeCount viewerHasLiked author { followerCount } } }"
 UPDATES = "subscription { homeTimelineUpdates { type post { id } } }"
 POST_UPDATES = "subscription($id: ID!) { postUpdates(id: $id) { postId likeCount deleted } }"
@@ -236,41 +234,6 @@ def run_cluster_jobs(cluster_settings: Settings, cluster_services: Services) -> 
         return completed
 
     return drain
-
-
-def raw(global_id: str) -> int:
-    return parse_global_id(global_id)[1]
-
-
-async def scroll(api: Api, user: TestUser, page_size: int) -> list[str]:
-    seen: list[str] = []
-    after = None
-    for _ in range(50):
-        data = await api.gql(HOME, {"first": page_size, "after": after}, token=user.token)
-        timeline = data["viewer"]["homeTimeline"]
-        seen += [edge["node"]["id"] for edge in timeline["edges"]]
-        if not timeline["pageInfo"]["hasNextPage"]:
-            return seen
-        after = timeline["pageInfo"]["endCursor"]
-    raise AssertionError("the timeline never ended")
-
-
-async def truth(services: Services, user: TestUser) -> list[str]:
-    viewer = raw(user.id)
-    follows = await services.stores.db["follows"].find({"follower_id": viewer}).to_list(None)
-    authors = [edge["followee_id"] for edge in follows] + [viewer]
-    rows = (
-        await services.stores.db["posts"]
-        .find({"author_id": {"$in": authors}, "status": "VISIBLE"})
-        .sort("_id", -1)
-        .to_list(None)
-    )
-    return [to_global_id("Post", row["_id"]) for row in rows]
-
-
-async def feed_post_ids(services: Services, user: TestUser) -> set[int]:
-    members = await services.stores.redis.zrange(feed_key(raw(user.id)), 0, -1)
-    return {int(member.split(":")[0]) for member in members if member != "0:0"}
 
 
 async def test_a_cluster_url_or_the_flag_selects_a_cluster_client(
