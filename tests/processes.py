@@ -25,13 +25,27 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
+def redis_db_url(redis_url: str, db: int) -> str:
+    """The session's Redis URL (a unix socket or TCP), pointed at database `db`."""
+    if redis_url.startswith("unix://"):
+        return f"{redis_url}?db={db}"
+    return f"{redis_url.rsplit('/', 1)[0]}/{db}"
+
+
+def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """A real `aperture worker` process; its stderr is kept for failure messages."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "aperture.cli", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
 def process_env(
     tmp_path: Path, redis_url: str, redis_db: int, extra: dict[str, str] | None = None
 ) -> dict[str, str]:
-    if redis_url.startswith("unix://"):
-        redis_in_db = f"{redis_url}?db={redis_db}"
-    else:
-        redis_in_db = f"{redis_url.rsplit('/', 1)[0]}/{redis_db}"
+    redis_in_db = redis_db_url(redis_url, redis_db)
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("MONGODB_", "REDIS_", "S3_", "APERTURE_"))
     }
@@ -97,12 +111,7 @@ def deployment(
         for name, port in zip(names, ports, strict=True)
     }
     if worker:
-        processes["worker"] = subprocess.Popen(
-            [sys.executable, "-m", "aperture.cli", "worker"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        processes["worker"] = start_worker(env)
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         for base, name in zip(bases, names, strict=True):

@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 import time
 from typing import TYPE_CHECKING
 
@@ -19,6 +17,7 @@ import pytest
 from aperture.settings import Settings
 from server import open_services
 from services.clock import utc_now
+from tests.processes import redis_db_url, start_worker
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -28,17 +27,8 @@ pytestmark = pytest.mark.multiprocess
 POSTS = 3000
 
 
-def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "aperture.cli", "worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
 async def test_sigkill_mid_archival_loses_and_duplicates_nothing(tmp_path: Path, redis_url: str) -> None:
-    redis_db4 = f"{redis_url}?db=4" if redis_url.startswith("unix://") else redis_url.rsplit("/", 1)[0] + "/4"
+    redis_db4 = redis_db_url(redis_url, 4)
     settings = Settings(
         data_dir=tmp_path,
         mongodb_url=f"litemongo://{tmp_path / 'mongo'}",
@@ -75,7 +65,7 @@ async def test_sigkill_mid_archival_loses_and_duplicates_nothing(tmp_path: Path,
             cold = {row["_id"] for row in await store.cold.find({}, {"_id": 1}).to_list(None)}
             return hot, cold
 
-        first = _worker(env)
+        first = start_worker(env)
         try:
             await services.queue.enqueue("archive_posts", 0.0, 100)
             deadline = time.monotonic() + 120
@@ -92,7 +82,7 @@ async def test_sigkill_mid_archival_loses_and_duplicates_nothing(tmp_path: Path,
         assert hot | cold == set(ids), "nothing lost, even mid-move"
         assert 0 < len(cold) < POSTS, "the kill landed mid-run"
 
-        second = _worker(env)
+        second = start_worker(env)
         try:
             await services.queue.enqueue("archive_posts", 0.0, 100)
             deadline = time.monotonic() + 120

@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 import time
 from typing import TYPE_CHECKING
 
@@ -21,6 +19,7 @@ from server import open_services
 from services.clock import utc_now
 from services.feed_store import SENTINEL, active_key, feed_key, feed_member
 from services.follows import edge_id
+from tests.processes import redis_db_url, start_worker
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -31,17 +30,8 @@ FOLLOWERS = 20_000
 BATCH = 4000
 
 
-def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "aperture.cli", "worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
 async def test_sigkill_mid_fanout_loses_and_duplicates_nothing(tmp_path: Path, redis_url: str) -> None:
-    redis_db1 = f"{redis_url}?db=1" if redis_url.startswith("unix://") else redis_url.rsplit("/", 1)[0] + "/1"
+    redis_db1 = redis_db_url(redis_url, 1)
     settings = Settings(
         data_dir=tmp_path,
         mongodb_url=f"litemongo://{tmp_path / 'mongo'}",
@@ -93,7 +83,7 @@ async def test_sigkill_mid_fanout_loses_and_duplicates_nothing(tmp_path: Path, r
                 pipe.set(active_key(follower), 1, ex=3600)
             await pipe.execute()
 
-        first = _worker(env)
+        first = start_worker(env)
         try:
             post = await services.posts.create(author.id, "crash me if you can")
             member = feed_member(post.id, author.id)
@@ -131,7 +121,7 @@ async def test_sigkill_mid_fanout_loses_and_duplicates_nothing(tmp_path: Path, r
         assert 0 < partial < FOLLOWERS, f"the kill must land mid-fan-out (delivered {partial})"
         assert interrupted, "a batch job was running when the worker died"
 
-        second = _worker(env)
+        second = start_worker(env)
         try:
             # The interrupted job is retried once arq's in-progress lock expires (timeout + 2 + 10 s)
             deadline = time.monotonic() + 90

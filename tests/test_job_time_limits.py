@@ -10,6 +10,7 @@ from arq.connections import RedisSettings, create_pool
 from arq.worker import Worker, func
 
 from jobs.worker import time_limited
+from tests.processes import redis_db_url
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -19,15 +20,9 @@ RUNS_KEY = "time-limits:runs"
 DONE_KEY = "time-limits:done"
 
 
-def _db_url(redis_url: str, db: int) -> str:
-    return (
-        f"{redis_url}?db={db}" if redis_url.startswith("unix://") else f"{redis_url.rsplit('/', 1)[0]}/{db}"
-    )
-
-
 @contextlib.asynccontextmanager
 async def _queue(redis_url: str) -> AsyncIterator[Any]:
-    pool = await create_pool(RedisSettings.from_dsn(_db_url(redis_url, 6)), default_queue_name=QUEUE)
+    pool = await create_pool(RedisSettings.from_dsn(redis_db_url(redis_url, 6)), default_queue_name=QUEUE)
     await pool.flushdb()
     try:
         yield pool
@@ -54,7 +49,7 @@ def _worker(redis_url: str, job: Any, cap_s: int) -> Worker:
     return Worker(
         functions=[time_limited(job, cap_s)],
         queue_name=QUEUE,
-        redis_settings=RedisSettings.from_dsn(_db_url(redis_url, 6)),
+        redis_settings=RedisSettings.from_dsn(redis_db_url(redis_url, 6)),
         burst=True,
         poll_delay=0.05,
         handle_signals=False,

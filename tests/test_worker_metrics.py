@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import subprocess
-import sys
 import time
 from typing import TYPE_CHECKING
 
@@ -17,7 +15,7 @@ from arq.connections import RedisSettings, create_pool
 
 from jobs.queue import QUEUE_NAME
 from tests.conftest import free_port
-from tests.processes import process_env
+from tests.processes import process_env, start_worker
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -50,12 +48,7 @@ def test_worker_metrics_need_the_token_and_report_jobs(tmp_path: Path, redis_url
     port = free_port()
     env = process_env(tmp_path, redis_url, 5, {"WORKER_METRICS_PORT": str(port), "METRICS_TOKEN": TOKEN})
     redis.Redis.from_url(env["REDIS_URL"]).flushdb()
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "aperture.cli", "worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    worker = start_worker(env)
     url = f"http://127.0.0.1:{port}/metrics"
     try:
         deadline = time.monotonic() + 60
