@@ -30,7 +30,7 @@ from gateway.web_app import WEB_APP_DIR, web_app_index
 from jobs.queue import open_queue
 from schema.root import build_schema
 from services.container import Services, build_services
-from services.stores import open_stores
+from services.foundation.stores import open_stores
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

@@ -8,8 +8,8 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from services.errors import DomainError
-from services.uploads import MediaRequest
+from services.foundation.errors import DomainError
+from services.media.uploads import MediaRequest
 
 if TYPE_CHECKING:
     from pathlib import Path

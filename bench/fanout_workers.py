@@ -68,10 +68,10 @@ from aperture.logs import configure_logging
 from aperture.settings import Settings
 from jobs.worker import build_worker
 from server import open_services
-from services.clock import utc_now
-from services.feed_store import SENTINEL, FeedStore, active_key, feed_key, feed_member
-from services.follows import edge_id
-from services.presence import live_key
+from services.foundation.clock import utc_now
+from services.social.follows import edge_id
+from services.timeline.feed_store import SENTINEL, FeedStore, active_key, feed_key, feed_member
+from services.timeline.presence import live_key
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess

@@ -29,8 +29,8 @@ from bench.common import (
     wrk_graphql,
 )
 from gateway.query_cost import operation_cost
-from services.pagination import MAX_PAGE
-from services.rate_limits import Bucket
+from gateway.rate_limits import Bucket
+from services.foundation.pagination import MAX_PAGE
 
 VIEWER = "query Viewer { viewer { username followerCount } }"
 HOME = """query Home { viewer { homeTimeline(first: 20) { edges { cursor node { id caption createdAt

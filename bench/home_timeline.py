@@ -35,12 +35,12 @@ from common import (
 from pymongo.errors import BulkWriteError
 
 from jobs.worker import build_worker
-from services.clock import utc_now
-from services.feed_store import SENTINEL, active_key, feed_key
-from services.follows import edge_id
-from services.ids import id_floor_for
-from services.presence import live_key
-from services.user_classes import FAMOUS
+from services.foundation.clock import utc_now
+from services.foundation.ids import id_floor_for
+from services.social.follows import edge_id
+from services.timeline.feed_store import SENTINEL, active_key, feed_key
+from services.timeline.presence import live_key
+from services.timeline.user_classes import FAMOUS
 
 if TYPE_CHECKING:
     from services.container import Services

@@ -22,9 +22,9 @@ from typing import Any
 from common import ROOT, embedded_stack, emit, machine, percentile
 
 from jobs.worker import build_worker
-from services.clock import utc_now
-from services.follows import edge_id
-from services.user_classes import FAMOUS
+from services.foundation.clock import utc_now
+from services.social.follows import edge_id
+from services.timeline.user_classes import FAMOUS
 
 
 async def main(subscribers: int, posts: int) -> None:

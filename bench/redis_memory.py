@@ -28,10 +28,17 @@ import redis.asyncio as aioredis
 from common import emit, git_dirty_files, git_revision, load_average, machine, private_redis, redis_cpu_s
 
 from aperture.settings import Settings
-from services.clock import utc_now
-from services.feed_store import SENTINEL, FeedStore, active_key, feed_floor_key, feed_key, feed_member
-from services.ids import id_floor_for
-from services.presence import live_key
+from services.foundation.clock import utc_now
+from services.foundation.ids import id_floor_for
+from services.timeline.feed_store import (
+    SENTINEL,
+    FeedStore,
+    active_key,
+    feed_floor_key,
+    feed_key,
+    feed_member,
+)
+from services.timeline.presence import live_key
 
 LISTPACK_SETTING = "zset-max-listpack-entries"
 USER_BASE = 7 * 10**14  # far from the ids other benchmarks use

@@ -20,9 +20,9 @@ from typing import Any
 
 from common import embedded_stack, emit, machine, summarize_ms
 
-from services.clock import utc_now
-from services.ids import id_floor_for
-from services.posts import post_key
+from services.foundation.clock import utc_now
+from services.foundation.ids import id_floor_for
+from services.posts.service import post_key
 
 
 async def load(stack: Any, total: int, recent: int) -> list[int]:

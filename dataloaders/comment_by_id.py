@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from strawberry.dataloader import DataLoader
 
-from services.comments import CommentRecord, CommentService
+from services.engagement.comments import CommentRecord, CommentService
 
 
 class CommentByIdLoader(DataLoader[int, CommentRecord | None]):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from strawberry.dataloader import DataLoader
 
-from services.posts import PostRecord, PostService
+from services.posts.service import PostRecord, PostService
 
 
 class PostByIdLoader(DataLoader[int, PostRecord | None]):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from strawberry.dataloader import DataLoader
 
-from services.users import UserRecord, UserService
+from services.accounts.users import UserRecord, UserService
 
 
 class UserByIdLoader(DataLoader[int, UserRecord | None]):

@@ -9,8 +9,8 @@ from strawberry.dataloader import DataLoader
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from services.follows import FollowService
-    from services.likes import LikeService
+    from services.engagement.likes import LikeService
+    from services.social.follows import FollowService
 
 
 class ViewerHasLikedLoader(DataLoader[int, bool]):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from services.accounts.sessions import Session
     from services.container import Services
-    from services.sessions import Session
 
 
 def bearer_token(header: str | None) -> str | None:

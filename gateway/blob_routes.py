@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from starlette.responses import FileResponse, JSONResponse, Response
 
-from services.blobs import IMMUTABLE, MEDIA_PREFIX, UPLOAD_PREFIX, LocalBlobStore
+from services.foundation.blobs import IMMUTABLE, MEDIA_PREFIX, UPLOAD_PREFIX, LocalBlobStore
 
 if TYPE_CHECKING:
     from starlette.requests import Request

@@ -9,7 +9,7 @@ import strawberry
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
 
-from services.errors import DomainError
+from services.foundation.errors import DomainError
 
 if TYPE_CHECKING:
     from strawberry.types import ExecutionContext

@@ -32,9 +32,9 @@ from strawberry.types.unset import UNSET, UnsetType
 from aperture import metrics
 from gateway.auth import authenticate, bearer_token
 from gateway.graphiql import graphiql_html
+from gateway.persisted_queries import is_sha256_hex, query_hash
 from schema.context import Context
-from services.errors import ErrorCode
-from services.persisted_queries import is_sha256_hex, query_hash
+from services.foundation.errors import ErrorCode
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

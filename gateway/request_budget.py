@@ -17,17 +17,17 @@ from strawberry.types.graphql import OperationType
 
 from aperture import metrics
 from gateway.query_cost import operation_cost
-from services.errors import DomainError, ErrorCode
-from services.pagination import MAX_PAGE
-from services.rate_limits import WINDOW_S, Bucket
+from gateway.rate_limits import WINDOW_S, Bucket
+from services.foundation.errors import DomainError, ErrorCode
+from services.foundation.pagination import MAX_PAGE
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable
 
     from graphql import SelectionSetNode
 
+    from gateway.rate_limits import Verdict
     from schema.context import Context
-    from services.rate_limits import Verdict
 
 MUTATION_BUCKETS: dict[str, Bucket] = {
     "signUp": Bucket.ACCOUNT,

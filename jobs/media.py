@@ -7,7 +7,7 @@ from typing import Any
 from arq import Retry
 
 from jobs.registry import job, services_of
-from services.media_processing import RetryLater
+from services.media.processing import RetryLater
 
 STUCK_AFTER_S = 3600
 

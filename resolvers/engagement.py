@@ -13,7 +13,7 @@ from schema.types.connections import (
     UserEdge,
     page_info,
 )
-from services.pagination import check_page_size
+from services.foundation.pagination import check_page_size
 
 
 async def post_likers(info: Info, post_id: int, first: int, after: str | None) -> UserConnection:

@@ -6,11 +6,11 @@ from schema.context import Info
 from schema.cursors import decode_cursor, encode_cursor
 from schema.types import user as user_types
 from schema.types.connections import UserConnection, UserEdge, page_info
-from services.pagination import check_page_size
+from services.foundation.pagination import check_page_size
 
 if TYPE_CHECKING:
-    from services.follows import FollowEdge
-    from services.pagination import Page
+    from services.foundation.pagination import Page
+    from services.social.follows import FollowEdge
 
 
 async def _user_connection(

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from schema.context import Info
     from schema.types.post import Post
-    from services.posts import PostRecord
+    from services.posts.service import PostRecord
 
 _AUTHOR_FIELDS = {"author"}
 _COUNT_FIELDS = {"likeCount", "commentCount"}

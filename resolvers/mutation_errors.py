@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from schema.types.common import UserError
-from services.errors import DomainError
+from services.foundation.errors import DomainError
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable

@@ -13,7 +13,7 @@ from schema.types.comment import Comment
 from schema.types.common import Node
 from schema.types.post import Post
 from schema.types.user import User
-from services.errors import DomainError, ErrorCode
+from services.foundation.errors import DomainError, ErrorCode
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable

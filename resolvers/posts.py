@@ -8,8 +8,8 @@ from schema.ids import expect_global_id, to_global_id
 from schema.types.payloads import CreatePostPayload, DeletePostPayload
 from schema.types.post import Post
 from schema.types.upload import MediaInput
-from services.errors import not_found
-from services.uploads import MediaRequest
+from services.foundation.errors import not_found
+from services.media.uploads import MediaRequest
 
 
 async def post(info: Info, id: strawberry.ID) -> Post | None:  # noqa: A002 - GraphQL argument name

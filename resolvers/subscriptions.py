@@ -22,10 +22,10 @@ from schema.cursors import decode_cursor, encode_cursor
 from schema.ids import expect_global_id, to_global_id
 from schema.selection import field_names_under
 from schema.types.live import HomeTimelineEvent, HomeTimelineEventType, PostUpdate
-from services.clock import utc_now
-from services.errors import DomainError, ErrorCode, not_found
-from services.ids import id_floor_for, id_time
-from services.live_events import (
+from services.foundation.clock import utc_now
+from services.foundation.errors import DomainError, ErrorCode, not_found
+from services.foundation.ids import id_floor_for, id_time
+from services.live.channels import (
     AUTHOR_ADDED,
     AUTHOR_REMOVED,
     COUNTS,
@@ -35,14 +35,14 @@ from services.live_events import (
     post_channel,
     user_channel,
 )
-from services.live_hub import RESYNC, SlowConsumerError
-from services.posts import PostRecord, PostStatus
+from services.live.hub import RESYNC, SlowConsumerError
+from services.posts.service import PostRecord, PostStatus
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator
 
     from services.container import Services
-    from services.live_hub import LiveSubscription
+    from services.live.hub import LiveSubscription
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from schema.context import Info
 from schema.cursors import decode_cursor, encode_cursor
 from schema.selection import connection_node_fields
 from schema.types.connections import PostConnection, PostEdge, page_info
-from services.pagination import Page, check_page_size
-from services.posts import PostRecord
+from services.foundation.pagination import Page, check_page_size
+from services.posts.service import PostRecord
 
 
 async def _connection(info: Info, page: Page[PostRecord], after_key: int | None) -> PostConnection:

@@ -9,7 +9,7 @@ import strawberry
 from starlette.responses import Response
 
 from dataloaders import Loaders, build_loaders
-from services.errors import unauthenticated
+from services.foundation.errors import unauthenticated
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

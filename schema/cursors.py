@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 
-from services.errors import DomainError, ErrorCode
-from services.ids import MAX_ID
+from services.foundation.errors import DomainError, ErrorCode
+from services.foundation.ids import MAX_ID
 
 _PREFIX = "k1:"
 

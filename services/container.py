@@ -7,37 +7,37 @@ from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 
-from services.activity import ActivityService
-from services.archive import ArchiveService
-from services.comments import CommentService
-from services.compose import PostComposer
-from services.counters import USER, CounterService
-from services.fanout import FanoutService
-from services.feed_store import FeedStore
-from services.follows import FollowService
-from services.home_timeline import DAY_S, HomeTimeline
-from services.id_leases import NodeLease
-from services.ids import IdGenerator
-from services.likes import LikeService
-from services.live_events import LiveEvents
-from services.live_hub import LiveHub
-from services.media_processing import MediaProcessor
-from services.persisted_queries import PersistedQueries
-from services.post_store import PostStore
-from services.posts import PostService
-from services.presence import PresenceService
-from services.rate_limits import RateLimiter, parse_budgets
-from services.recent_posts import RecentPosts
-from services.sessions import SessionService
-from services.stores import redis_is_cluster
-from services.uploads import UploadService
-from services.user_classes import UserClassService
-from services.users import UserService
+from gateway.persisted_queries import PersistedQueries
+from gateway.rate_limits import RateLimiter, parse_budgets
+from services.accounts.activity import ActivityService
+from services.accounts.sessions import SessionService
+from services.accounts.users import UserService
+from services.archive.service import ArchiveService
+from services.engagement.comments import CommentService
+from services.engagement.counters import USER, CounterService
+from services.engagement.likes import LikeService
+from services.foundation.id_leases import NodeLease
+from services.foundation.ids import IdGenerator
+from services.foundation.stores import redis_is_cluster
+from services.live.channels import LiveEvents
+from services.live.hub import LiveHub
+from services.media.compose import PostComposer
+from services.media.processing import MediaProcessor
+from services.media.uploads import UploadService
+from services.posts.service import PostService
+from services.posts.store import PostStore
+from services.social.follows import FollowService
+from services.timeline.fanout import FanoutService
+from services.timeline.feed_store import FeedStore
+from services.timeline.home import DAY_S, HomeTimeline
+from services.timeline.presence import PresenceService
+from services.timeline.recent import RecentPosts
+from services.timeline.user_classes import UserClassService
 
 if TYPE_CHECKING:
     from aperture.settings import Settings
     from jobs.queue import JobQueue
-    from services.stores import Stores
+    from services.foundation.stores import Stores
 
 
 @dataclass

@@ -19,9 +19,9 @@ import uvicorn
 
 from aperture.embedded.redis_server import EmbeddedRedis
 from aperture.settings import Settings
+from gateway.rate_limits import Bucket
 from jobs.worker import build_worker
 from server import create_app, open_services
-from services.rate_limits import Bucket
 from tests.helpers import Api
 
 if TYPE_CHECKING:

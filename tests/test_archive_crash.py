@@ -16,7 +16,7 @@ import pytest
 
 from aperture.settings import Settings
 from server import open_services
-from services.clock import utc_now
+from services.foundation.clock import utc_now
 from tests.processes import redis_db_url, start_worker
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ import pytest
 from redis.asyncio.connection import AbstractConnection
 
 from schema.ids import parse_global_id
-from services.users import user_key
+from services.accounts.users import user_key
 from tests.helpers import LIKE, Api, create_post, follow
 
 if TYPE_CHECKING:

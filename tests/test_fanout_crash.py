@@ -16,9 +16,9 @@ import pytest
 
 from aperture.settings import Settings
 from server import open_services
-from services.clock import utc_now
-from services.feed_store import SENTINEL, active_key, feed_key, feed_member
-from services.follows import edge_id
+from services.foundation.clock import utc_now
+from services.social.follows import edge_id
+from services.timeline.feed_store import SENTINEL, active_key, feed_key, feed_member
 from tests.processes import redis_db_url, start_worker
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from graphql import get_introspection_query
 
 from aperture.logs import JsonFormatter
 from gateway import metrics_route
-from services.rate_limits import Bucket, RateLimiter
+from gateway.rate_limits import Bucket, RateLimiter
 from tests import media_files
 from tests.helpers import PASSWORD, Api, create_media_post, create_post, follow, upload
 from tests.live_client import LiveClient

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from services.feed_store import active_key, feed_key
-from services.home_timeline import DAY_S
-from services.live_events import user_channel
-from services.user_classes import FAMOUS
+from services.live.channels import user_channel
+from services.timeline.feed_store import active_key, feed_key
+from services.timeline.home import DAY_S
+from services.timeline.user_classes import FAMOUS
 from tests.helpers import FOLLOW, UNFOLLOW, Api, TestUser, create_post, follow
 from tests.timelines import feed_post_ids, raw, scroll, truth
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 import pytest
 import redis.asyncio as aioredis
 
-from services.id_leases import NodeLease, NoFreeNodeIdError, node_lease_key
-from services.ids import NODE_COUNT, IdGenerator, IdLeaseExpiredError
+from services.foundation.id_leases import NodeLease, NoFreeNodeIdError, node_lease_key
+from services.foundation.ids import NODE_COUNT, IdGenerator, IdLeaseExpiredError
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

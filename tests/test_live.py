@@ -9,9 +9,9 @@ import pytest
 import websockets
 
 from schema.ids import parse_global_id
-from services.live_events import user_channel
-from services.live_hub import LiveHub, SlowConsumerError
-from services.presence import live_key
+from services.live.channels import user_channel
+from services.live.hub import LiveHub, SlowConsumerError
+from services.timeline.presence import live_key
 from tests.helpers import LIKE, UNFOLLOW, Api, TestUser, create_post, follow
 from tests.live_client import LiveClient
 

@@ -17,7 +17,7 @@ import redis.asyncio as aioredis
 import websockets
 
 from schema.ids import parse_global_id
-from services.presence import live_key
+from services.timeline.presence import live_key
 from tests.helpers import Api, create_post, follow
 from tests.live_client import LiveClient
 from tests.processes import Deployment, deployment

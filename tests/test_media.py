@@ -10,9 +10,9 @@ import pytest
 from wand.image import Image
 
 from schema.ids import parse_global_id
-from services.blobs import LocalBlobStore
-from services.clock import utc_now
-from services.media_processing import RetryLater
+from services.foundation.blobs import LocalBlobStore
+from services.foundation.clock import utc_now
+from services.media.processing import RetryLater
 from tests import media_files
 from tests.helpers import (
     DELETE_POST,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.ids import MAX_ID
+from services.foundation.ids import MAX_ID
 from tests.helpers import CREATE_POST, Api, create_post
 
 POST = "query($id: ID!) { post(id: $id) { id caption hashtags mentions { username } state author { username } createdAt media { id } } }"

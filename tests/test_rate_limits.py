@@ -10,7 +10,7 @@ import pytest
 import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from services.rate_limits import Bucket, RateLimiter
+from gateway.rate_limits import Bucket, RateLimiter
 
 if TYPE_CHECKING:
     from services.container import Services

@@ -26,8 +26,8 @@ from aperture.embedded.redis_server import EmbeddedRedis, find_redis_server
 from aperture.settings import Settings
 from jobs.worker import build_worker
 from server import open_services
-from services.feed_store import feed_key
-from services.stores import connect_redis, redis_is_cluster
+from services.foundation.stores import connect_redis, redis_is_cluster
+from services.timeline.feed_store import feed_key
 from tests.conftest import serving
 from tests.helpers import LIKE, UNFOLLOW, UNLIKE, Api, create_post, follow
 from tests.live_client import LiveClient

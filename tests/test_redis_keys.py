@@ -31,9 +31,13 @@ import pytest
 from redis.crc import key_slot
 
 import services
-from services.activity import seen_key
-from services.archive import CURSOR_KEY, reads_key
-from services.counters import (
+from gateway.persisted_queries import persisted_query_key
+from gateway.rate_limits import Bucket, budget_key
+from services.accounts.activity import seen_key
+from services.accounts.sessions import session_key
+from services.accounts.users import user_key
+from services.archive.service import CURSOR_KEY, reads_key
+from services.engagement.counters import (
     DIRTY_SHARDS,
     POST,
     USER,
@@ -42,20 +46,16 @@ from services.counters import (
     dirty_shard_key,
     flushing_shard_key,
 )
-from services.fanout import checkpoint_key, pending_key
-from services.feed_store import active_key, feed_floor_key, feed_key, recent_floor_key, recent_key
-from services.id_leases import node_lease_key
-from services.likes import liked_key
-from services.live_events import watch_key
-from services.media_processing import MEDIA_EVENTS
-from services.persisted_queries import persisted_query_key
-from services.post_store import CEILING_KEY
-from services.posts import post_key
-from services.presence import live_key
-from services.rate_limits import Bucket, budget_key
-from services.sessions import session_key
-from services.user_classes import FAMOUS, PROMOTING, famous_follows_key
-from services.users import user_key
+from services.engagement.likes import liked_key
+from services.foundation.id_leases import node_lease_key
+from services.live.channels import watch_key
+from services.media.processing import MEDIA_EVENTS
+from services.posts.service import post_key
+from services.posts.store import CEILING_KEY
+from services.timeline.fanout import checkpoint_key, pending_key
+from services.timeline.feed_store import active_key, feed_floor_key, feed_key, recent_floor_key, recent_key
+from services.timeline.presence import live_key
+from services.timeline.user_classes import FAMOUS, PROMOTING, famous_follows_key
 
 if TYPE_CHECKING:
     from collections.abc import Callable

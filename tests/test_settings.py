@@ -9,7 +9,7 @@ import pytest
 
 from aperture.embedded.runtime import start_embedded
 from aperture.settings import Settings, config_table_markdown, documented_variables
-from services.stores import redis_is_cluster
+from services.foundation.stores import redis_is_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 

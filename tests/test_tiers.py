@@ -7,8 +7,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from schema.ids import parse_global_id
-from services.post_records import PostStatus
-from services.post_store import CEILING_KEY, PostStore
+from services.posts.records import PostStatus
+from services.posts.store import CEILING_KEY, PostStore
 from tests.helpers import LIKE, Api, create_post, follow
 
 if TYPE_CHECKING:

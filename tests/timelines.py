@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from schema.ids import parse_global_id, to_global_id
-from services.feed_store import feed_key
+from services.timeline.feed_store import feed_key
 
 if TYPE_CHECKING:
     from services.container import Services

@@ -14,7 +14,7 @@ from schema.types.common import Node
 if TYPE_CHECKING:
     from schema.types.post import Post
     from schema.types.user import User
-    from services.comments import CommentRecord
+    from services.engagement.comments import CommentRecord
 
 
 @strawberry.type(description="A comment on a post.")

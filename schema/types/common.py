@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import strawberry
 
-from services.errors import DomainError, ErrorCode
+from services.foundation.errors import DomainError, ErrorCode
 
 ErrorCodeType = strawberry.enum(
     ErrorCode,

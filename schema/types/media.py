@@ -7,7 +7,7 @@ import strawberry
 
 from schema.context import Info
 from schema.ids import to_global_id
-from services.posts import MediaItem, MediaKind, MediaState
+from services.posts.service import MediaItem, MediaKind, MediaState
 
 MediaTypeEnum = strawberry.enum(MediaKind, name="MediaType", description="A photo or a video.")
 MediaStateEnum = strawberry.enum(

@@ -13,9 +13,9 @@ from schema.types import user as user_types
 from schema.types.common import Node
 from schema.types.connections import CommentConnection, UserConnection
 from schema.types.media import Media
-from services.counters import Counts
-from services.posts import PostRecord
-from services.users import UserRecord
+from services.accounts.users import UserRecord
+from services.engagement.counters import Counts
+from services.posts.service import PostRecord
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable

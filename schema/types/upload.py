@@ -6,7 +6,7 @@ import strawberry
 
 from schema.ids import to_global_id
 from schema.types.common import UserError
-from services.uploads import UploadTicket
+from services.media.uploads import UploadTicket
 
 
 @strawberry.type(description="A name and value: a form field or an HTTP header.")

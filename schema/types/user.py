@@ -9,12 +9,12 @@ from resolvers import graph, timelines
 from schema.context import Info
 from schema.ids import to_global_id
 from schema.types.common import Node
-from services.errors import forbidden
-from services.user_classes import UserClass
+from services.foundation.errors import forbidden
+from services.timeline.user_classes import UserClass
 
 if TYPE_CHECKING:
     from schema.types.connections import PostConnection, UserConnection
-    from services.users import UserRecord
+    from services.accounts.users import UserRecord
 
 PostConnectionRef = Annotated["PostConnection", strawberry.lazy("schema.types.connections")]
 UserConnectionRef = Annotated["UserConnection", strawberry.lazy("schema.types.connections")]

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 
-from services.activity import ActivityService
-from services.errors import DomainError, ErrorCode
-from services.ids import IdGenerator
-from services.sessions import SessionService
-from services.users import UserService
+from services.accounts.activity import ActivityService
+from services.accounts.sessions import SessionService
+from services.accounts.users import UserService
+from services.foundation.errors import DomainError, ErrorCode
+from services.foundation.ids import IdGenerator
 
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8192)
 

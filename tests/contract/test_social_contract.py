@@ -7,15 +7,15 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 
-from services.clock import utc_now
-from services.comments import CommentService
-from services.counters import POST, USER, CounterService
-from services.follows import FollowService
-from services.ids import MAX_ID, IdGenerator
-from services.likes import LikeService
-from services.post_store import PostStore
-from services.posts import PostService, PostStatus
-from services.users import UserService
+from services.accounts.users import UserService
+from services.engagement.comments import CommentService
+from services.engagement.counters import POST, USER, CounterService
+from services.engagement.likes import LikeService
+from services.foundation.clock import utc_now
+from services.foundation.ids import MAX_ID, IdGenerator
+from services.posts.service import PostService, PostStatus
+from services.posts.store import PostStore
+from services.social.follows import FollowService
 
 
 class NoQueue:

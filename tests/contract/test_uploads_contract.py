@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from aperture.settings import Settings
-from services.blobs import LocalBlobStore
-from services.errors import DomainError, ErrorCode
-from services.ids import IdGenerator
-from services.uploads import MediaRequest, UploadService
+from services.foundation.blobs import LocalBlobStore
+from services.foundation.errors import DomainError, ErrorCode
+from services.foundation.ids import IdGenerator
+from services.media.uploads import MediaRequest, UploadService
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -1,0 +1,232 @@
+"""Accounts: sign-up, credentials and profiles. Owns the `users` collection and `user:{uid}` cache keys."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError
+
+from services.foundation.clock import utc_now
+from services.foundation.cluster_safe import mget
+from services.foundation.errors import DomainError, ErrorCode
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import redis.asyncio as aioredis
+    from pymongo.asynchronous.database import AsyncDatabase
+
+    from services.foundation.ids import IdGenerator
+
+USERNAME_PATTERN = re.compile(r"[a-z0-9_.]{3,30}")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 256
+MAX_DISPLAY_NAME = 60
+MAX_BIO = 300
+_CACHE_TTL_S = 3600
+_DUPLICATE_KEY = 11000
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    id: int
+    username: str
+    display_name: str
+    bio: str
+    created_at: datetime
+
+    def to_cache(self) -> bytes:
+        data = asdict(self)
+        data["created_at"] = self.created_at.isoformat()
+        return orjson.dumps(data)
+
+    @classmethod
+    def from_cache(cls, raw: str | bytes) -> UserRecord:
+        data = orjson.loads(raw)
+        data["created_at"] = datetime.fromisoformat(data["created_at"])
+        return cls(**data)
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> UserRecord:
+        return cls(
+            id=document["_id"],
+            username=document["username"],
+            display_name=document["display_name"],
+            bio=document.get("bio", ""),
+            created_at=document["created_at"].astimezone(UTC),
+        )
+
+
+def user_key(user_id: int) -> str:
+    return f"user:{{{user_id}}}"
+
+
+def normalize_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def validate_username(username: str) -> str:
+    normalized = normalize_username(username)
+    if not USERNAME_PATTERN.fullmatch(normalized):
+        raise DomainError(
+            ErrorCode.USERNAME_INVALID,
+            "usernames are 3 to 30 characters: letters, digits, '_' and '.'",
+            "username",
+        )
+    return normalized
+
+
+def validate_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise DomainError(
+            ErrorCode.PASSWORD_TOO_SHORT,
+            f"passwords need at least {MIN_PASSWORD} characters",
+            "password",
+        )
+    if len(password) > MAX_PASSWORD:
+        raise DomainError(
+            ErrorCode.PASSWORD_TOO_LONG,
+            f"passwords are at most {MAX_PASSWORD} characters",
+            "password",
+        )
+
+
+def _validate_text(value: str, limit: int, field: str) -> str:
+    value = value.strip()
+    if len(value) > limit:
+        raise DomainError(ErrorCode.TEXT_TOO_LONG, f"{field} is at most {limit} characters", field)
+    return value
+
+
+class UserService:
+    def __init__(
+        self,
+        db: AsyncDatabase[dict[str, Any]],
+        redis: aioredis.Redis,
+        ids: IdGenerator,
+        hasher: PasswordHasher | None = None,
+    ) -> None:
+        self._users = db["users"]
+        self._redis = redis
+        self._ids = ids
+        self._hasher = hasher or PasswordHasher()
+        # Verified against when the username is unknown, so both failures cost the same time
+        self._dummy_hash = self._hasher.hash("not-a-real-password")
+
+    async def ensure_indexes(self) -> None:
+        await self._users.create_index([("username", ASCENDING)], unique=True, name="username_unique")
+
+    async def sign_up(self, username: str, password: str, display_name: str | None) -> UserRecord:
+        normalized = validate_username(username)
+        validate_password(password)
+        display = _validate_text(display_name or normalized, MAX_DISPLAY_NAME, "displayName") or normalized
+        if await self._users.find_one({"username": normalized}, {"_id": 1}):
+            raise DomainError(ErrorCode.USERNAME_TAKEN, "that username is taken", "username")
+        password_hash = await asyncio.to_thread(self._hasher.hash, password)
+        document = {
+            "_id": self._ids.next_id(),
+            "username": normalized,
+            "display_name": display,
+            "bio": "",
+            "password_hash": password_hash,
+            "created_at": utc_now(),
+        }
+        try:
+            await self._users.insert_one(document)
+        except DuplicateKeyError as exc:
+            if exc.code == _DUPLICATE_KEY:
+                raise DomainError(ErrorCode.USERNAME_TAKEN, "that username is taken", "username") from None
+            raise
+        return UserRecord.from_document(document)
+
+    async def authenticate(self, username: str, password: str) -> UserRecord:
+        document = await self._users.find_one({"username": normalize_username(username)})
+        stored_hash = document["password_hash"] if document else self._dummy_hash
+        try:
+            await asyncio.to_thread(self._hasher.verify, stored_hash, password)
+            verified = document is not None
+        except (VerificationError, InvalidHashError):
+            verified = False
+        if not verified or document is None:
+            raise DomainError(ErrorCode.INVALID_CREDENTIALS, "wrong username or password")
+        if self._hasher.check_needs_rehash(stored_hash):
+            new_hash = await asyncio.to_thread(self._hasher.hash, password)
+            await self._users.update_one({"_id": document["_id"]}, {"$set": {"password_hash": new_hash}})
+        return UserRecord.from_document(document)
+
+    async def get_many(self, user_ids: Sequence[int]) -> list[UserRecord | None]:
+        """Users in key order, None for a miss: Redis first, one MongoDB query for the rest."""
+        if not user_ids:
+            return []
+        cached = await mget(self._redis, [user_key(uid) for uid in user_ids])
+        found: dict[int, UserRecord] = {}
+        for uid, raw in zip(user_ids, cached, strict=True):
+            if raw is not None:
+                found[uid] = UserRecord.from_cache(raw)
+        missing = list({uid for uid in user_ids if uid not in found})
+        if missing:
+            documents = await self._users.find({"_id": {"$in": missing}}, {"password_hash": 0}).to_list(
+                len(missing)
+            )
+            if documents:
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for document in documents:
+                        record = UserRecord.from_document(document)
+                        found[record.id] = record
+                        pipe.set(user_key(record.id), record.to_cache(), ex=_CACHE_TTL_S)
+                    await pipe.execute()
+        return [found.get(uid) for uid in user_ids]
+
+    async def get(self, user_id: int) -> UserRecord | None:
+        return (await self.get_many([user_id]))[0]
+
+    async def get_by_username(self, username: str) -> UserRecord | None:
+        document = await self._users.find_one(
+            {"username": normalize_username(username)}, {"password_hash": 0}
+        )
+        return UserRecord.from_document(document) if document else None
+
+    async def ids_for_usernames(self, usernames: Sequence[str]) -> list[int]:
+        """Ids of the existing users among `usernames`, in the order given."""
+        if not usernames:
+            return []
+        wanted = [normalize_username(name) for name in usernames]
+        rows = await self._users.find({"username": {"$in": wanted}}, {"username": 1}).to_list(len(wanted))
+        by_name = {row["username"]: row["_id"] for row in rows}
+        return [by_name[name] for name in wanted if name in by_name]
+
+    async def update_profile(self, user_id: int, display_name: str | None, bio: str | None) -> UserRecord:
+        changes: dict[str, str] = {}
+        if display_name is not None:
+            display = _validate_text(display_name, MAX_DISPLAY_NAME, "displayName")
+            if not display:
+                raise DomainError(ErrorCode.INVALID_INPUT, "displayName cannot be empty", "displayName")
+            changes["display_name"] = display
+        if bio is not None:
+            changes["bio"] = _validate_text(bio, MAX_BIO, "bio")
+        if changes:
+            await self._users.update_one({"_id": user_id}, {"$set": changes})
+            await self._redis.delete(user_key(user_id))
+        record = await self.get(user_id)
+        if record is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "user not found")
+        return record
+
+    async def count(self) -> int:
+        return await self._users.count_documents({})
+
+    async def page_ids(self, after: int | None, limit: int) -> list[int]:
+        """User ids in ascending order, for jobs that walk every account."""
+        query: dict[str, Any] = {"_id": {"$gt": after}} if after is not None else {}
+        documents = (
+            await self._users.find(query, {"_id": 1}).sort("_id", ASCENDING).limit(limit).to_list(limit)
+        )
+        return [document["_id"] for document in documents]

@@ -1,0 +1,115 @@
+"""Comments. Owns the `comments` collection, read oldest first per post."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from pymongo import ASCENDING
+
+from services.engagement.counters import POST
+from services.foundation.clock import utc_now
+from services.foundation.counting import count_grouped
+from services.foundation.errors import DomainError, ErrorCode, forbidden, not_found
+from services.foundation.pagination import Page
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from pymongo.asynchronous.database import AsyncDatabase
+
+    from services.engagement.counters import CounterService
+    from services.foundation.ids import IdGenerator
+    from services.posts.service import PostService
+
+MAX_COMMENT = 2200
+
+
+@dataclass(frozen=True, slots=True)
+class CommentRecord:
+    id: int
+    post_id: int
+    author_id: int
+    text: str
+    created_at: datetime
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> CommentRecord:
+        return cls(
+            id=document["_id"],
+            post_id=document["post_id"],
+            author_id=document["author_id"],
+            text=document["text"],
+            created_at=document["created_at"].astimezone(UTC),
+        )
+
+
+class CommentService:
+    def __init__(
+        self,
+        db: AsyncDatabase[dict[str, Any]],
+        ids: IdGenerator,
+        posts: PostService,
+        counters: CounterService,
+    ) -> None:
+        self._comments = db["comments"]
+        self._ids = ids
+        self._posts = posts
+        self._counters = counters
+        counters.register_exact(POST, "comments", self.exact_comment_counts)
+
+    async def ensure_indexes(self) -> None:
+        await self._comments.create_index([("post_id", ASCENDING), ("_id", ASCENDING)], name="thread")
+
+    async def add(self, author_id: int, post_id: int, text: str) -> CommentRecord:
+        text = text.strip()
+        if not text:
+            raise DomainError(ErrorCode.INVALID_INPUT, "a comment cannot be empty", "text")
+        if len(text) > MAX_COMMENT:
+            raise DomainError(
+                ErrorCode.TEXT_TOO_LONG, f"comments are at most {MAX_COMMENT} characters", "text"
+            )
+        await self._posts.require_interactive(post_id)
+        document = {
+            "_id": self._ids.next_id(),
+            "post_id": post_id,
+            "author_id": author_id,
+            "text": text,
+            "created_at": utc_now(),
+        }
+        await self._comments.insert_one(document)
+        await self._counters.adjust(POST, post_id, "comments", 1)
+        return CommentRecord.from_document(document)
+
+    async def delete(self, viewer_id: int, comment_id: int) -> CommentRecord:
+        comment = await self.get(comment_id)
+        if comment is None:
+            raise not_found("comment", "id")
+        if viewer_id != comment.author_id:
+            post = await self._posts.get(comment.post_id)
+            if post is None or post.author_id != viewer_id:
+                raise forbidden("only the comment's author or the post's author can delete it")
+        result = await self._comments.delete_one({"_id": comment_id})
+        if result.deleted_count:
+            await self._counters.adjust(POST, comment.post_id, "comments", -1)
+        return comment
+
+    async def get_many(self, comment_ids: Sequence[int]) -> list[CommentRecord | None]:
+        rows = await self._comments.find({"_id": {"$in": list(set(comment_ids))}}).to_list(None)
+        found = {row["_id"]: CommentRecord.from_document(row) for row in rows}
+        return [found.get(cid) for cid in comment_ids]
+
+    async def get(self, comment_id: int) -> CommentRecord | None:
+        return (await self.get_many([comment_id]))[0]
+
+    async def thread(self, post_id: int, after: int | None, limit: int) -> Page[CommentRecord]:
+        """A post's comments, oldest first."""
+        query: dict[str, Any] = {"post_id": post_id}
+        if after is not None:
+            query["_id"] = {"$gt": after}
+        rows = await self._comments.find(query).sort("_id", ASCENDING).limit(limit + 1).to_list(limit + 1)
+        return Page.from_overfetch([CommentRecord.from_document(row) for row in rows], limit)
+
+    async def exact_comment_counts(self, post_ids: Sequence[int]) -> dict[int, int]:
+        return await count_grouped(self._comments, "post_id", post_ids)

@@ -1,0 +1,141 @@
+"""Live events on Redis pub/sub. Owns the `live:user:{uid}`, `live:author:{aid}` and
+`live:post:{pid}` channels and the `watch:post:{pid}` keys.
+
+Events carry ids only; subscribers hydrate them with fresh loaders. A post event for a
+user carries the post id, which is also that user's home-timeline cursor, so a client
+that reconnects with its last cursor can read everything it missed from the feed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from services.foundation.cluster_safe import publish
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Sequence
+
+    import redis.asyncio as aioredis
+
+    from services.posts.service import PostService
+
+WATCH_TTL_S = 30
+_PREFETCH_TTL_S = 1.0
+_PREFETCH_ENTRIES = 10_000
+NEW_POST = "post"
+DELETED_POST = "delete"
+AUTHOR_REMOVED = "unfollow"
+AUTHOR_ADDED = "follow"
+COUNTS = "counts"
+
+
+def user_channel(user_id: int) -> str:
+    return f"live:user:{user_id}"
+
+
+def author_channel(author_id: int) -> str:
+    return f"live:author:{author_id}"
+
+
+def post_channel(post_id: int) -> str:
+    return f"live:post:{post_id}"
+
+
+def watch_key(post_id: int) -> str:
+    return f"watch:post:{{{post_id}}}"
+
+
+def encode(kind: str, **fields: Any) -> bytes:
+    return orjson.dumps({"type": kind, **fields})
+
+
+class LiveEvents:
+    def __init__(self, redis: aioredis.Redis) -> None:
+        self._redis = redis
+        self._publish_if_watched = redis.register_script(
+            "if redis.call('EXISTS', KEYS[1]) == 1 then "
+            "return redis.call('PUBLISH', ARGV[1], ARGV[2]) end return 0"
+        )
+
+    async def ensure_indexes(self) -> None:
+        """Redis only."""
+
+    @staticmethod
+    def prefetcher(posts: PostService) -> Callable[[dict[str, Any]], Awaitable[None]]:
+        """Attaches the post of a new-post event as `record`, loaded once per process.
+
+        A pushed post arrives on every follower's own channel, so the same post is asked
+        for once per local follower within a moment; it is kept for one second. A delete
+        in that second is followed by its own event, which removes the post on screen.
+        """
+        recent: dict[int, tuple[float, Any]] = {}
+
+        async def prefetch(event: dict[str, Any]) -> None:
+            if event.get("type") != NEW_POST:
+                return
+            post_id = int(event["postId"])
+            now = time.monotonic()
+            cached = recent.get(post_id)
+            if cached is None or cached[0] < now:
+                if len(recent) > _PREFETCH_ENTRIES:
+                    recent.clear()
+                (record,) = await posts.get_many([post_id])
+                cached = (now + _PREFETCH_TTL_S, record)
+                recent[post_id] = cached
+            event["record"] = cached[1]
+
+        return prefetch
+
+    async def new_post_for_users(self, user_ids: Sequence[int], post_id: int, author_id: int) -> None:
+        if not user_ids:
+            return
+        message = encode(NEW_POST, postId=post_id, authorId=author_id)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for user_id in user_ids:
+                publish(pipe, user_channel(user_id), message)
+            await pipe.execute()
+
+    async def new_post_by_famous(self, post_id: int, author_id: int) -> None:
+        """Famous authors are not fanned out: their live followers listen on the author's channel."""
+        message = encode(NEW_POST, postId=post_id, authorId=author_id)
+        await publish(self._redis, author_channel(author_id), message)
+
+    async def deleted_for_users(self, user_ids: Sequence[int], post_id: int, author_id: int) -> None:
+        message = encode(DELETED_POST, postId=post_id, authorId=author_id)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for user_id in user_ids:
+                publish(pipe, user_channel(user_id), message)
+            await pipe.execute()
+
+    async def post_deleted(self, post_id: int, author_id: int) -> None:
+        """Tells screens showing the post, and live followers of a famous author."""
+        message = encode(DELETED_POST, postId=post_id, authorId=author_id)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            publish(pipe, author_channel(author_id), message)
+            publish(pipe, post_channel(post_id), message)
+            await pipe.execute()
+
+    async def author_removed_for_user(self, user_id: int, author_id: int) -> None:
+        """The user unfollowed the author: their screens drop the author's posts."""
+        await publish(self._redis, user_channel(user_id), encode(AUTHOR_REMOVED, authorId=author_id))
+
+    async def author_added_for_user(self, user_id: int, author_id: int) -> None:
+        """The user followed the author: live subscriptions re-read which channels to listen on."""
+        await publish(self._redis, user_channel(user_id), encode(AUTHOR_ADDED, authorId=author_id))
+
+    async def counts_changed(self, kind: str, post_id: int) -> None:
+        """Publishes only while someone watches the post, so unwatched likes cost one lookup."""
+        if kind == "post":
+            await self._publish_if_watched(
+                keys=[watch_key(post_id)], args=[post_channel(post_id), encode(COUNTS, postId=post_id)]
+            )
+
+    async def watch_post(self, post_id: int) -> None:
+        """Keep the post marked as watched for as long as this coroutine runs."""
+        while True:
+            await self._redis.set(watch_key(post_id), 1, ex=WATCH_TTL_S)
+            await asyncio.sleep(WATCH_TTL_S / 3)

@@ -1,0 +1,263 @@
+"""Posts and the user timeline. Owns the posts (through PostStore's hot and archive tiers)
+and the `post:{id}` cache.
+
+The cache is filled on read with SET NX and overwritten by writers, so a reader
+racing a delete can never put the pre-delete version back: a deleted post is
+cached as deleted, and readers skip it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pymongo import ASCENDING
+
+from services.engagement.counters import USER
+from services.foundation.clock import utc_now
+from services.foundation.cluster_safe import mget
+from services.foundation.errors import DomainError, ErrorCode, forbidden, not_found
+from services.foundation.pagination import Page
+from services.posts import text
+from services.posts.records import MediaItem, MediaKind, MediaState, PostRecord, PostStatus
+
+__all__ = ["MediaItem", "MediaKind", "MediaState", "PostRecord", "PostService", "PostStatus"]
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Collection, Sequence
+
+    import redis.asyncio as aioredis
+
+    from services.accounts.users import UserService
+    from services.engagement.counters import CounterService
+    from services.foundation.ids import IdGenerator
+    from services.posts.store import PostStore
+
+MAX_CAPTION = 2200
+_MEDIA_UPDATE_ATTEMPTS = 20
+_CACHE_TTL_S = 24 * 3600
+
+
+class PostListener(Protocol):
+    async def on_visible(self, post: PostRecord) -> None: ...
+
+    async def on_deleted(self, post: PostRecord) -> None: ...
+
+
+def post_key(post_id: int) -> str:
+    return f"post:{{{post_id}}}"
+
+
+def validate_caption(caption: str) -> str:
+    caption = caption.strip()
+    if len(caption) > MAX_CAPTION:
+        raise DomainError(
+            ErrorCode.TEXT_TOO_LONG, f"captions are at most {MAX_CAPTION} characters", "caption"
+        )
+    return caption
+
+
+class PostService:
+    def __init__(
+        self,
+        store: PostStore,
+        redis: aioredis.Redis,
+        ids: IdGenerator,
+        users: UserService,
+        counters: CounterService,
+    ) -> None:
+        self.store = store
+        self._posts = store.hot
+        self._redis = redis
+        self.cache_hits = 0
+        self.cache_misses = 0
+        self.cold_reads: Callable[[Sequence[int]], Awaitable[None]] | None = None
+        # Told every deleted post with media, whatever state it was in, so its blobs go too
+        self.media_deleted: Callable[[PostRecord], Awaitable[None]] | None = None
+        self._ids = ids
+        self._users = users
+        self._counters = counters
+        self._listeners: list[PostListener] = []
+        counters.register_exact(USER, "posts", self.exact_post_counts)
+
+    def add_listener(self, listener: PostListener) -> None:
+        self._listeners.append(listener)
+
+    async def _became_visible(self, record: PostRecord) -> None:
+        await self._counters.adjust(USER, record.author_id, "posts", 1)
+        for listener in self._listeners:
+            await listener.on_visible(record)
+
+    async def ensure_indexes(self) -> None:
+        await self.store.ensure_indexes()
+
+    async def create(
+        self, author_id: int, caption: str, media: Sequence[MediaItem] = (), post_id: int | None = None
+    ) -> PostRecord:
+        caption = validate_caption(caption)
+        if not caption and not media:
+            raise DomainError(ErrorCode.INVALID_INPUT, "a post needs a caption or media", "caption")
+        mention_ids = await self._users.ids_for_usernames(text.mentions(caption))
+        ready = all(item.state is MediaState.READY for item in media)
+        record = PostRecord(
+            id=post_id or self._ids.next_id(),
+            author_id=author_id,
+            caption=caption,
+            hashtags=tuple(text.hashtags(caption)),
+            mention_ids=tuple(mention_ids),
+            status=PostStatus.VISIBLE if ready else PostStatus.PROCESSING,
+            created_at=utc_now(),
+            media=tuple(media),
+        )
+        await self._posts.insert_one(record.to_document())
+        await self._counters.initialize("post", record.id)
+        await self._cache([record], overwrite=True)
+        if record.is_visible:
+            await self._became_visible(record)
+        return record
+
+    async def get_many(self, post_ids: Sequence[int]) -> list[PostRecord | None]:
+        """Posts in key order (deleted ones included, so callers can tell), None for a miss."""
+        if not post_ids:
+            return []
+        cached = await mget(self._redis, [post_key(pid) for pid in post_ids])
+        found: dict[int, PostRecord] = {}
+        cold_ids: set[int] = set()
+        for pid, raw in zip(post_ids, cached, strict=True):
+            if raw is not None:
+                found[pid], archived = PostRecord.from_cache(raw)
+                if archived:
+                    cold_ids.add(pid)
+        missing = list({pid for pid in post_ids if pid not in found})
+        self.cache_hits += len(post_ids) - len(missing)
+        self.cache_misses += len(missing)
+        if missing:
+            documents, archived_ids = await self.store.find_many(missing)
+            records = [PostRecord.from_document(d) for d in documents]
+            found.update((record.id, record) for record in records)
+            await self._cache(records, overwrite=False, archived_ids=archived_ids)
+            cold_ids |= archived_ids
+        if cold_ids and self.cold_reads is not None:
+            await self.cold_reads(sorted(cold_ids))
+        return [found.get(pid) for pid in post_ids]
+
+    async def forget(self, post_ids: Sequence[int]) -> None:
+        """Drop cached records, after their tier changed, so the next read caches the truth."""
+        # One DEL per key: on a cluster the keys live on different slots
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for post_id in post_ids:
+                pipe.delete(post_key(post_id))
+            await pipe.execute()
+
+    async def get(self, post_id: int) -> PostRecord | None:
+        return (await self.get_many([post_id]))[0]
+
+    async def update_media(self, post_id: int, media_id: int, **changes: Any) -> PostRecord | None:
+        """Record a media item's processing outcome; the post turns VISIBLE when every item is
+        READY, or FAILED as soon as one fails. Safe to call again with the same outcome.
+
+        Items of one post are processed in parallel, so the media list is swapped with a
+        compare-and-set on its previous value and retried on a lost race.
+        """
+        for _ in range(_MEDIA_UPDATE_ATTEMPTS):
+            document = await self._posts.find_one({"_id": post_id})
+            if document is None:
+                return None
+            record = PostRecord.from_document(document)
+            items = [
+                dataclasses.replace(item, **changes) if item.id == media_id else item for item in record.media
+            ]
+            status = record.status
+            if status is PostStatus.PROCESSING:
+                if any(item.state is MediaState.FAILED for item in items):
+                    status = PostStatus.FAILED
+                elif all(item.state is MediaState.READY for item in items):
+                    status = PostStatus.VISIBLE
+            updated = dataclasses.replace(record, media=tuple(items), status=status)
+            result = await self._posts.update_one(
+                {"_id": post_id, "media": document["media"], "status": record.status.value},
+                {"$set": {"media": [item.to_document() for item in items], "status": status.value}},
+            )
+            if result.modified_count == 1 or updated == record:
+                await self._cache([updated], overwrite=True)
+                if record.status is PostStatus.PROCESSING and status is PostStatus.VISIBLE:
+                    await self._became_visible(updated)
+                return updated
+        raise RuntimeError(f"post {post_id}: media update kept losing races")
+
+    async def processing_before(self, cutoff: int, limit: int) -> list[PostRecord]:
+        """Posts still processing that were created before the id `cutoff` (for recovery)."""
+        rows = await (
+            self._posts.find({"status": PostStatus.PROCESSING.value, "_id": {"$lt": cutoff}})
+            .sort("_id", ASCENDING)
+            .limit(limit)
+            .to_list(limit)
+        )
+        return [PostRecord.from_document(row) for row in rows]
+
+    async def require_interactive(self, post_id: int) -> PostRecord:
+        """A post others may like or comment on: it exists, is not deleted, and is visible."""
+        record = await self.get(post_id)
+        if record is None or record.status is PostStatus.DELETED:
+            raise not_found("post", "postId")
+        if not record.is_visible:
+            raise DomainError(
+                ErrorCode.POST_NOT_VISIBLE, f"the post is still {record.status.value.lower()}", "postId"
+            )
+        return record
+
+    async def _cache(
+        self, records: Sequence[PostRecord], *, overwrite: bool, archived_ids: Collection[int] = ()
+    ) -> None:
+        if not records:
+            return
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for record in records:
+                value = record.to_cache(archived=record.id in archived_ids)
+                pipe.set(post_key(record.id), value, ex=_CACHE_TTL_S, nx=not overwrite)
+            await pipe.execute()
+
+    async def delete(self, viewer_id: int, post_id: int) -> PostRecord:
+        record = await self.get(post_id)
+        if record is None or record.status is PostStatus.DELETED:
+            raise not_found("post", "id")
+        if record.author_id != viewer_id:
+            raise forbidden("only the author can delete a post")
+        document = await self.store.set_status(post_id, PostStatus.DELETED, {"deleted_at": utc_now()})
+        deleted = PostRecord.from_document({**record.to_document(), "status": PostStatus.DELETED.value})
+        await self._cache([deleted], overwrite=True)
+        if deleted.media and self.media_deleted is not None:
+            await self.media_deleted(deleted)
+        if document is not None and document["status"] == PostStatus.VISIBLE.value:
+            await self._counters.adjust(USER, record.author_id, "posts", -1)
+            for listener in self._listeners:
+                await listener.on_deleted(deleted)
+        return deleted
+
+    async def author_posts(
+        self, author_id: int, after: int | None, limit: int, *, include_own_hidden: bool = False
+    ) -> Page[PostRecord]:
+        """One author's posts, newest first. The author also sees their processing and failed posts."""
+        statuses = [PostStatus.VISIBLE.value]
+        if include_own_hidden:
+            statuses += [PostStatus.PROCESSING.value, PostStatus.FAILED.value]
+        query: dict[str, Any] = {"author_id": author_id, "status": {"$in": statuses}}
+        rows = await self.store.page(query, after, limit + 1)
+        records = [PostRecord.from_document(row) for row in rows]
+        await self._cache(records, overwrite=False)
+        return Page.from_overfetch(records, limit)
+
+    async def ids_by_authors_before(self, author_ids: Sequence[int], before: int, limit: int) -> list[int]:
+        """The newest visible post ids by any of the authors below `before`: fan-out on read,
+        used only past the cached window. On MongoDB the author index serves it as a merge."""
+        if not author_ids:
+            return []
+        query = {"author_id": {"$in": list(author_ids)}, "status": PostStatus.VISIBLE.value}
+        rows = await self.store.page(query, before, limit, {"_id": 1})
+        return [row["_id"] for row in rows]
+
+    async def exact_post_counts(self, author_ids: Sequence[int]) -> dict[int, int]:
+        return {
+            aid: await self.store.count({"author_id": aid, "status": PostStatus.VISIBLE.value})
+            for aid in author_ids
+        }

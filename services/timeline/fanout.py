@@ -1,0 +1,267 @@
+"""Fan-out on write, and keeping feeds right as posts and follows change.
+
+The job bodies live here; jobs/fanout.py only adapts them to arq. Every step is
+idempotent: pushes are ZADDs of a fixed member, removals are ZREMs, and batches are
+keyed by their position in the follower index, so a retried or duplicated job
+rewrites the same entries.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from services.timeline.presence import live_key
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    import redis.asyncio as aioredis
+
+    from aperture.settings import Settings
+    from jobs.queue import JobQueue
+    from services.live.channels import LiveEvents
+    from services.posts.service import PostRecord, PostService
+    from services.social.follows import FollowService
+    from services.timeline.feed_store import FeedStore, Window
+    from services.timeline.presence import PresenceService
+    from services.timeline.recent import RecentPosts
+    from services.timeline.user_classes import UserClassService
+
+log = logging.getLogger(__name__)
+
+FANOUT_POST = "fanout_post"
+UNFANOUT_POST = "unfanout_post"
+BACKFILL_FOLLOW = "backfill_follow"
+UNMERGE_FOLLOW = "unmerge_follow"
+PROMOTE_FAMOUS = "promote_famous"
+DEMOTE_FAMOUS = "demote_famous"
+PUSH, UNPUSH, PROMOTE, DEMOTE = "push", "unpush", "promote", "demote"
+_BATCH_JOBS = {
+    PUSH: "fanout_batch",
+    UNPUSH: "unfanout_batch",
+    PROMOTE: "promote_batch",
+    DEMOTE: "demote_batch",
+}
+_ROOT = "root"
+_PENDING_TTL_S = 24 * 3600
+BACKFILL_POSTS = 200
+# Open a dispatch: KEYS = (pending, checkpoint); ARGV = root member, ttl. Returns the checkpoint.
+_OPEN = """
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return redis.call('GET', KEYS[2])
+"""
+# Close one batch: KEYS = (pending); ARGV = position. Returns {removed, remaining}, read at once.
+_CLOSE = "local removed = redis.call('SREM', KEYS[1], ARGV[1]) return {removed, redis.call('SCARD', KEYS[1])}"
+
+
+def pending_key(tracking: str) -> str:
+    return f"fanout:pending:{{{tracking}}}"
+
+
+def checkpoint_key(tracking: str) -> str:
+    return f"fanout:checkpoint:{{{tracking}}}"
+
+
+class FanoutService:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        redis: aioredis.Redis,
+        queue: JobQueue,
+        store: FeedStore,
+        recent: RecentPosts,
+        classes: UserClassService,
+        presence: PresenceService,
+        live: LiveEvents,
+        follows: FollowService,
+        posts: PostService,
+    ) -> None:
+        self._settings = settings
+        self._redis = redis
+        self._queue = queue
+        self._store = store
+        self._recent = recent
+        self._classes = classes
+        self._presence = presence
+        self._live = live
+        self._follows = follows
+        self._posts = posts
+        self._open = redis.register_script(_OPEN)
+        self._close = redis.register_script(_CLOSE)
+        self.on_lag: Callable[[float], Awaitable[None] | None] | None = None
+
+    async def ensure_indexes(self) -> None:
+        """Redis only."""
+
+    # Listeners: called by the post and follow services after a change is stored
+
+    async def on_visible(self, post: PostRecord) -> None:
+        await self._queue.enqueue(FANOUT_POST, post.id, time.time(), job_id=f"fanout:{post.id}")
+
+    async def on_deleted(self, post: PostRecord) -> None:
+        await self._recent.on_deleted(post)
+        await self._live.post_deleted(post.id, post.author_id)
+        await self._queue.enqueue(UNFANOUT_POST, post.id, post.author_id, job_id=f"unfanout:{post.id}")
+
+    async def on_follow(self, follower_id: int, followee_id: int) -> None:
+        await self._classes.on_follow(follower_id, followee_id)
+        await self._live.author_added_for_user(follower_id, followee_id)
+        await self._queue.enqueue(BACKFILL_FOLLOW, follower_id, followee_id)
+
+    async def on_unfollow(self, follower_id: int, followee_id: int) -> None:
+        await self._classes.on_unfollow(follower_id, followee_id)
+        await self._live.author_removed_for_user(follower_id, followee_id)
+        await self._queue.enqueue(UNMERGE_FOLLOW, follower_id, followee_id)
+        # A fan-out batch that read the follower list before the unfollow may push after the
+        # removal; a second sweep after the longest batch can run catches that post.
+        await self._queue.enqueue(
+            UNMERGE_FOLLOW, follower_id, followee_id, defer_s=self._settings.fanout_sweep_delay_s
+        )
+
+    async def on_follower_count(self, user_id: int, followers: int) -> None:
+        decision = await self._classes.wants_promotion(user_id, followers)
+        if decision is True:
+            await self._classes.begin_promotion(user_id)
+            await self._queue.enqueue(PROMOTE_FAMOUS, user_id, job_id=f"promote:{user_id}")
+        elif decision is False:
+            await self._classes.begin_demotion(user_id)
+            await self._queue.enqueue(DEMOTE_FAMOUS, user_id, job_id=f"demote:{user_id}")
+
+    # Job bodies
+
+    async def start(self, post_id: int, visible_at: float) -> None:
+        post = await self._posts.get(post_id)
+        if post is None or not post.is_visible:
+            return
+        await self._recent.on_visible(post)
+        if await self._classes.is_famous(post.author_id):
+            # Pulled at read time; live followers listen on the author's channel
+            await self._live.new_post_by_famous(post.id, post.author_id)
+            await self._report_lag(visible_at)
+            return
+        _, live = await self._store.push(
+            [post.author_id], post.id, post.author_id, cap=self._settings.feed_cap, live_key=live_key
+        )
+        await self._live.new_post_for_users(live, post.id, post.author_id)
+        await self._dispatch(PUSH, post.id, post.author_id, visible_at)
+
+    async def push_batch(
+        self, post_id: int, author_id: int, follower_ids: list[int], position: str, visible_at: float
+    ) -> None:
+        post = await self._posts.get(post_id)
+        if post is not None and post.is_visible:
+            _, live = await self._store.push(
+                follower_ids, post_id, author_id, cap=self._settings.feed_cap, live_key=live_key
+            )
+            await self._live.new_post_for_users(live, post_id, author_id)
+        await self._finish(PUSH, post_id, position, visible_at)
+
+    async def start_removal(self, post_id: int, author_id: int) -> None:
+        await self._dispatch(UNPUSH, post_id, author_id, 0.0)
+
+    async def unpush_batch(
+        self, post_id: int, author_id: int, follower_ids: list[int], position: str
+    ) -> None:
+        await self._store.unpush([*follower_ids, author_id], post_id, author_id)
+        live = await self._presence.live_among(follower_ids)
+        await self._live.deleted_for_users(live, post_id, author_id)
+        await self._finish(UNPUSH, post_id, position, 0.0)
+
+    async def backfill_follow(self, follower_id: int, followee_id: int) -> None:
+        if await self._classes.is_famous(followee_id):
+            return  # merged at read time
+        window = (await self._recent.windows([followee_id], None, BACKFILL_POSTS))[followee_id]
+        entries = [(post_id, followee_id) for post_id in window.ids]
+        await self._store.merge_into_feed(
+            follower_id, entries, self._settings.feed_cap, floor=_partial_floor(window, BACKFILL_POSTS)
+        )
+
+    async def unmerge_follow(self, follower_id: int, followee_id: int) -> None:
+        if await self._follows.follows_which(follower_id, [followee_id]):
+            return  # followed again since: keep the posts
+        await self._store.remove_author(follower_id, followee_id)
+
+    async def start_promotion(self, author_id: int) -> None:
+        await self._dispatch(PROMOTE, author_id, author_id, 0.0)
+
+    async def promote_batch(self, author_id: int, follower_ids: list[int], position: str) -> None:
+        await self._classes.add_to_followers(author_id, follower_ids)
+        await self._finish(PROMOTE, author_id, position, 0.0)
+
+    async def start_demotion(self, author_id: int) -> None:
+        await self._dispatch(DEMOTE, author_id, author_id, 0.0)
+
+    async def demote_batch(self, author_id: int, follower_ids: list[int], position: str) -> None:
+        window = (await self._recent.windows([author_id], None, BACKFILL_POSTS))[author_id]
+        for post_id in window.ids:
+            await self._store.push(
+                follower_ids, post_id, author_id, cap=self._settings.feed_cap, live_key=live_key
+            )
+        floor = _partial_floor(window, BACKFILL_POSTS)
+        if floor:
+            await self._store.raise_floors(follower_ids, floor)
+        await self._classes.remove_from_followers(author_id, follower_ids)
+        await self._finish(DEMOTE, author_id, position, 0.0)
+
+    # Dispatch: page the follower index, enqueue one job per batch, and know when all are done.
+    # Outstanding batches are members of a set (so a retried batch counts once), and the
+    # paging position is checkpointed (so a retried dispatcher resumes where it died).
+
+    async def _dispatch(self, task: str, subject_id: int, author_id: int, visible_at: float) -> None:
+        tracking = f"{task}:{subject_id}"
+        checkpoint = await self._open(
+            keys=[pending_key(tracking), checkpoint_key(tracking)], args=[_ROOT, _PENDING_TTL_S]
+        )
+        after = int(checkpoint) if checkpoint else None
+        batch_size = self._settings.fanout_batch_size
+        page_size = max(batch_size, self._settings.fanout_page_size)
+        while True:
+            followers, next_key = await self._follows.follower_ids_after(author_id, after, page_size)
+            page = "start" if after is None else str(after)
+            for index in range(0, len(followers), batch_size):
+                position = f"{page}:{index // batch_size}"
+                await self._redis.sadd(pending_key(tracking), position)  # type: ignore[misc]
+                args: list[Any] = [subject_id, author_id, followers[index : index + batch_size], position]
+                if task == PUSH:
+                    args.append(visible_at)
+                await self._queue.enqueue(_BATCH_JOBS[task], *args, job_id=f"{tracking}:{position}")
+            if next_key is None:
+                break
+            after = next_key
+            await self._redis.set(checkpoint_key(tracking), after, ex=_PENDING_TTL_S)
+        await self._redis.delete(checkpoint_key(tracking))
+        await self._finish(task, subject_id, _ROOT, visible_at)
+
+    async def _finish(self, task: str, subject_id: int, position: str, visible_at: float) -> None:
+        tracking = f"{task}:{subject_id}"
+        removed, remaining = await self._close(keys=[pending_key(tracking)], args=[position])
+        if not removed or remaining:
+            return
+        if task == PUSH:
+            await self._report_lag(visible_at)
+        elif task == PROMOTE:
+            # Only now do pushes stop: until every reader merges the author, they keep getting pushes
+            await self._classes.finish_promotion(subject_id)
+
+    async def _report_lag(self, visible_at: float) -> None:
+        lag = time.time() - visible_at
+        log.debug("fan-out finished", extra={"lag_s": round(lag, 4)})
+        if self.on_lag is not None:
+            result = self.on_lag(lag)
+            if result is not None:
+                await result
+
+    async def pending(self, post_id: int) -> int:
+        return int(await self._redis.scard(pending_key(f"{PUSH}:{post_id}")))  # type: ignore[misc]
+
+
+def _partial_floor(window: Window, wanted: int) -> int:
+    """The floor a feed must have after taking `window`'s ids as an author's newest posts: just
+    below the oldest of them when the author may have older ones, else 0 (no raise)."""
+    if window.ids and (len(window.ids) >= wanted or window.floor > 0):
+        return window.ids[-1] - 1
+    return 0

@@ -1,0 +1,368 @@
+"""Redis structures of the home timeline, and the scripts that keep them consistent.
+
+Keys (each user's keys share the hash tag `{uid}`, so a script can touch them together):
+
+- `feed:{uid}`       sorted set of "postId:authorId", scored by post id, capped.
+- `feedfloor:{uid}`  every post with an id above this value is in the feed; below it the
+                     feed may be incomplete (trimmed, or built with bounded work), and
+                     reads fall back to the stores.
+- `active:{uid}`     present while the user is active (read their feed within the active
+                     window): only active users are pushed to.
+- `recent:{aid}`     sorted set of an author's newest visible post ids, capped, with
+  `recentfloor:{aid}` the same floor rule. Famous authors are merged from it at read time.
+
+Both kinds of set hold a sentinel member at score 0, so that "the set exists" and "the set
+is empty" can be told apart, and incremental adds never recreate an expired set (which would
+then wrongly claim to be complete). A set being (re)built has its floor at MAX_ID, so readers
+fall back to the stores until the build sets the real floor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    import redis.asyncio as aioredis
+
+from services.foundation.cluster_safe import ScriptBatch
+from services.foundation.ids import MAX_ID
+
+SENTINEL = "0:0"
+RECENT_SENTINEL = "0"
+BUILDING_FLOOR = MAX_ID
+
+# Push one post into many feeds: KEYS are (feed, floor, active, live) quadruples; ARGV = cap,
+# score, member. A feed receives the post only if its owner is active and the feed exists.
+# Returns a flag per quadruple: 0 skipped, 1 pushed, 2 pushed and the owner is live.
+_PUSH = """
+local cap = tonumber(ARGV[1])
+local result = {}
+for i = 1, #KEYS, 4 do
+  local feed, floor_key, active = KEYS[i], KEYS[i + 1], KEYS[i + 2]
+  if redis.call('EXISTS', active) == 1 and redis.call('EXISTS', feed) == 1 then
+    redis.call('ZADD', feed, ARGV[2], ARGV[3])
+    local n = redis.call('ZCARD', feed)
+    if n > cap + 1 then
+      local cut = redis.call('ZRANGE', feed, 1, n - cap - 1, 'WITHSCORES')
+      redis.call('ZREMRANGEBYRANK', feed, 1, n - cap - 1)
+      local top = cut[#cut]
+      if tonumber(top) > tonumber(redis.call('GET', floor_key) or '0') then
+        redis.call('SET', floor_key, top, 'KEEPTTL')
+      end
+    end
+    result[#result + 1] = 1 + redis.call('EXISTS', KEYS[i + 3])
+  else
+    result[#result + 1] = 0
+  end
+end
+return result
+"""
+
+# Add scored members to one capped set that exists, keeping its floor. KEYS = (set, floor);
+# ARGV from `base` = cap, then score, member pairs. Rank 0 is the sentinel.
+_ADD_CAPPED_FROM = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local cap = tonumber(ARGV[base])
+for i = base + 1, #ARGV, 2 do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1]) end
+local n = redis.call('ZCARD', KEYS[1])
+if n > cap + 1 then
+  local cut = redis.call('ZRANGE', KEYS[1], 1, n - cap - 1, 'WITHSCORES')
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 1, n - cap - 1)
+  local top = cut[#cut]
+  if tonumber(top) > tonumber(redis.call('GET', KEYS[2]) or '0') then
+    redis.call('SET', KEYS[2], top, 'KEEPTTL')
+  end
+end
+return n
+"""
+_ADD_CAPPED = "local base = 1\n" + _ADD_CAPPED_FROM
+
+# Make a capped set exist, empty but for its sentinel, with its floor at "building", and
+# optionally mark its owner active. KEYS = (set, floor[, active]); ARGV = sentinel, ttl,
+# building floor[, active ttl]. Returns the floor the set had ('0' when it did not exist).
+_BEGIN = """
+local previous = '0'
+if redis.call('EXISTS', KEYS[1]) == 1 then previous = redis.call('GET', KEYS[2]) or '0' end
+redis.call('ZADD', KEYS[1], 0, ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[2])
+if KEYS[3] then redis.call('SET', KEYS[3], 1, 'EX', ARGV[4]) end
+return previous
+"""
+
+# Finish a build, atomically: set the floor first, so that trimming past the cap can only
+# raise it, then add as _ADD_CAPPED does. KEYS = (set, floor); ARGV = floor, cap, then pairs.
+# A set that expired mid-build is left alone: setting its floor would leave a key with no TTL.
+_FINISH = (
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end\n"
+    "redis.call('SET', KEYS[2], ARGV[1], 'KEEPTTL')\nlocal base = 2\n" + _ADD_CAPPED_FROM
+)
+
+# Raise a feed's floor (never lower it). KEYS = (feed, floor); ARGV = floor. The floor takes
+# the feed's TTL, since a floor outliving its feed would vouch for a rebuilt one.
+_RAISE_FLOOR_PART = """
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 and tonumber(ARGV[1]) > tonumber(redis.call('GET', KEYS[2]) or '0') then
+  redis.call('SET', KEYS[2], ARGV[1], 'PX', ttl)
+end
+"""
+_RAISE_FLOOR = _RAISE_FLOOR_PART + "return 0\n"
+
+# Merge entries into a feed that exists and raise its floor, atomically: KEYS = (feed, floor);
+# ARGV = floor, cap, then pairs. Used when the entries are a partial window of an author's
+# posts, whose older ones the feed can then no longer vouch for.
+_MERGE = (
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end\n"
+    + _RAISE_FLOOR_PART
+    + "local base = 2\n"
+    + _ADD_CAPPED_FROM
+)
+
+# Remove the members of one author from a feed. KEYS = (feed); ARGV = author id.
+_REMOVE_AUTHOR = """
+local suffix = ':' .. ARGV[1]
+local removed = 0
+for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 1, -1)) do
+  if string.sub(member, -string.len(suffix)) == suffix then
+    redis.call('ZREM', KEYS[1], member)
+    removed = removed + 1
+  end
+end
+return removed
+"""
+
+
+def feed_key(user_id: int) -> str:
+    return f"feed:{{{user_id}}}"
+
+
+def feed_floor_key(user_id: int) -> str:
+    return f"feedfloor:{{{user_id}}}"
+
+
+def active_key(user_id: int) -> str:
+    return f"active:{{{user_id}}}"
+
+
+def recent_key(author_id: int) -> str:
+    return f"recent:{{{author_id}}}"
+
+
+def recent_floor_key(author_id: int) -> str:
+    return f"recentfloor:{{{author_id}}}"
+
+
+def feed_member(post_id: int, author_id: int) -> str:
+    return f"{post_id}:{author_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Ids (newest first) read from one cached source, and how far down the source is complete."""
+
+    ids: list[int]
+    floor: int
+    exists: bool
+
+    def trusted(self) -> list[int]:
+        """The ids the cache vouches for: every post above the floor is present."""
+        return [post_id for post_id in self.ids if post_id > self.floor]
+
+    def needs_store(self, wanted: int) -> bool:
+        """True when the cache cannot vouch for `wanted` ids, and older ones may exist in the store."""
+        return self.floor > 0 and len(self.trusted()) < wanted
+
+
+class FeedStore:
+    def __init__(self, redis: aioredis.Redis, *, cluster: bool) -> None:
+        self._redis = redis
+        self._cluster = cluster
+        self._push = redis.register_script(_PUSH)
+        self._add_capped = redis.register_script(_ADD_CAPPED)
+        self._remove_author = redis.register_script(_REMOVE_AUTHOR)
+        self._begin = redis.register_script(_BEGIN)
+        self._finish = redis.register_script(_FINISH)
+        self._merge = redis.register_script(_MERGE)
+        self._raise_floor = redis.register_script(_RAISE_FLOOR)
+
+    async def push(
+        self,
+        follower_ids: Sequence[int],
+        post_id: int,
+        author_id: int,
+        *,
+        cap: int,
+        live_key: Callable[[int], str],
+        chunk: int = 200,
+    ) -> tuple[list[int], list[int]]:
+        """Push a post into the followers' feeds. Returns the followers whose feed received
+        it, and those of them who are live (checked in the same script, on the same slot)."""
+        member = feed_member(post_id, author_id)
+        # On a cluster every script must stay on one slot, so each follower gets its own call;
+        # on one node a script takes a chunk of followers per call.
+        size = 1 if self._cluster else chunk
+        groups = [list(follower_ids[i : i + size]) for i in range(0, len(follower_ids), size)]
+        batch = ScriptBatch(self._redis)
+        for group in groups:
+            keys: list[str] = []
+            for follower in group:
+                keys += [
+                    feed_key(follower),
+                    feed_floor_key(follower),
+                    active_key(follower),
+                    live_key(follower),
+                ]
+            await batch.script(self._push, keys, [cap, post_id, member])
+        results = await batch.execute()
+        pushed: list[int] = []
+        live: list[int] = []
+        for group, flags in zip(groups, results, strict=True):
+            for follower, flag in zip(group, flags, strict=True):
+                if flag:
+                    pushed.append(follower)
+                    if flag == 2:  # noqa: PLR2004 - the script's "live" flag
+                        live.append(follower)
+        return pushed, live
+
+    async def unpush(self, follower_ids: Sequence[int], post_id: int, author_id: int) -> None:
+        member = feed_member(post_id, author_id)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for follower in follower_ids:
+                pipe.zrem(feed_key(follower), member)
+            await pipe.execute()
+
+    async def remove_author(self, user_id: int, author_id: int) -> int:
+        removed: int = await self._remove_author(keys=[feed_key(user_id)], args=[author_id])
+        return removed
+
+    async def read_feed(self, user_id: int, before: int | None, count: int) -> tuple[Window, int]:
+        """The newest `count` entries below `before`, and the seconds left on the active marker
+        (negative when the user is not active)."""
+        upper = f"({before}" if before is not None else "+inf"
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zrevrangebyscore(feed_key(user_id), upper, "(0", start=0, num=count)
+            pipe.get(feed_floor_key(user_id))
+            pipe.exists(feed_key(user_id))
+            pipe.ttl(active_key(user_id))
+            members, floor, exists, active_ttl = await pipe.execute()
+        ids = [int(member.split(":", 1)[0]) for member in members]
+        return Window(ids=ids, floor=int(floor or 0), exists=bool(exists)), int(active_ttl)
+
+    async def read_newer(self, user_id: int, author_ids: Sequence[int], after: int, count: int) -> list[int]:
+        """Ids above `after`, oldest first, from the feed and the given authors' recent sets."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zrangebyscore(feed_key(user_id), f"({after}", "+inf", start=0, num=count)
+            for author_id in author_ids:
+                pipe.zrangebyscore(recent_key(author_id), f"({after}", "+inf", start=0, num=count)
+            rows = await pipe.execute()
+        ids = {int(member.split(":", 1)[0]) for member in rows[0]}
+        for members in rows[1:]:
+            ids |= {int(member) for member in members}
+        return sorted(ids)[:count]
+
+    async def read_recent(
+        self, author_ids: Sequence[int], before: int | None, count: int
+    ) -> dict[int, Window]:
+        if not author_ids:
+            return {}
+        upper = f"({before}" if before is not None else "+inf"
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for author_id in author_ids:
+                pipe.zrevrangebyscore(recent_key(author_id), upper, "(0", start=0, num=count)
+                pipe.get(recent_floor_key(author_id))
+                pipe.exists(recent_key(author_id))
+            rows = await pipe.execute()
+        windows: dict[int, Window] = {}
+        for index, author_id in enumerate(author_ids):
+            members, floor, exists = rows[3 * index : 3 * index + 3]
+            windows[author_id] = Window(
+                ids=[int(m) for m in members], floor=int(floor or 0), exists=bool(exists)
+            )
+        return windows
+
+    async def add_recent(self, author_id: int, post_id: int, cap: int) -> bool:
+        """Add a newly visible post to its author's recent set, if that set is being kept."""
+        added: int = await self._add_capped(
+            keys=[recent_key(author_id), recent_floor_key(author_id)], args=[cap, post_id, post_id]
+        )
+        return added >= 0
+
+    async def begin_recent(self, author_id: int, ttl_s: int) -> None:
+        await self._begin(
+            keys=[recent_key(author_id), recent_floor_key(author_id)],
+            args=[RECENT_SENTINEL, ttl_s, BUILDING_FLOOR],
+        )
+
+    async def finish_recent(self, author_id: int, post_ids: Sequence[int], cap: int, floor: int) -> None:
+        args: list[Any] = [floor, cap]
+        for post_id in post_ids:
+            args += [post_id, post_id]
+        await self._finish(keys=[recent_key(author_id), recent_floor_key(author_id)], args=args)
+
+    async def remove_recent(self, author_id: int, post_id: int) -> None:
+        await self._redis.zrem(recent_key(author_id), post_id)
+
+    async def begin_feed(self, user_id: int, feed_ttl_s: int, active_ttl_s: int) -> int:
+        """Make the feed exist and its owner active, so pushes land while it is being filled.
+
+        Returns the floor the feed had (0 if it is new), for the rebuild to keep.
+        """
+        previous_floor = await self._begin(
+            keys=[feed_key(user_id), feed_floor_key(user_id), active_key(user_id)],
+            args=[SENTINEL, feed_ttl_s, BUILDING_FLOOR, active_ttl_s],
+        )
+        return int(previous_floor)
+
+    async def finish_feed(
+        self, user_id: int, entries: Sequence[tuple[int, int]], cap: int, floor: int
+    ) -> None:
+        """Merge (post id, author id) entries into a feed being built, and set its floor.
+
+        The floor is set first, so that trimming past the cap can only raise it.
+        """
+        args: list[Any] = [floor, cap]
+        for post_id, author_id in entries:
+            args += [post_id, feed_member(post_id, author_id)]
+        await self._finish(keys=[feed_key(user_id), feed_floor_key(user_id)], args=args)
+
+    async def merge_into_feed(
+        self, user_id: int, entries: Sequence[tuple[int, int]], cap: int, *, floor: int = 0
+    ) -> bool:
+        """Add entries to a live feed (follow backfill), raising its floor to `floor` when the
+        entries are only the newest part of what belongs above it. False when the feed is not kept."""
+        if not entries:
+            return True
+        args: list[Any] = [floor, cap]
+        for post_id, author_id in entries:
+            args += [post_id, feed_member(post_id, author_id)]
+        added: int = await self._merge(keys=[feed_key(user_id), feed_floor_key(user_id)], args=args)
+        return added >= 0
+
+    async def raise_floors(self, user_ids: Sequence[int], floor: int) -> None:
+        """Raise the floor of each of these users' feeds that exist to at least `floor`."""
+        batch = ScriptBatch(self._redis)
+        for user_id in user_ids:
+            await batch.script(self._raise_floor, [feed_key(user_id), feed_floor_key(user_id)], [floor])
+        await batch.execute()
+
+    async def refresh(self, user_id: int, feed_ttl_s: int, active_ttl_s: int) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.expire(feed_key(user_id), feed_ttl_s)
+            pipe.expire(feed_floor_key(user_id), feed_ttl_s)
+            pipe.set(active_key(user_id), 1, ex=active_ttl_s)
+            await pipe.execute()
+
+    async def state(self, user_id: int) -> dict[str, int]:
+        """Remaining TTLs (-2 when absent) of the feed and the active marker."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.ttl(feed_key(user_id))
+            pipe.ttl(active_key(user_id))
+            feed_ttl, active_ttl = await pipe.execute()
+        return {"feed": int(feed_ttl), "active": int(active_ttl)}
+
+    async def feed_members(self, user_id: int) -> list[str]:
+        members: list[str] = await self._redis.zrevrange(feed_key(user_id), 0, -1)
+        return [m for m in members if m != SENTINEL]

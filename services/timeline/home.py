@@ -1,0 +1,159 @@
+"""Reading the home timeline: the pushed feed merged with famous authors, cache-first.
+
+Every source (the user's pushed feed, each famous followee's recent posts) vouches for
+the posts above its floor. Above the floors a page comes from Redis alone; below them
+(past the feed cap, or while a feed is being rebuilt) the missing range is read from
+MongoDB, so scrolling never ends at the cap. All sources are ordered by post id, and
+the cursor is the last post id returned, so pages have no gaps and no duplicates.
+
+A user who is not active (passive or inactive) gets their feed rebuilt on their first
+read, with bounded work: at most `max_rebuild_followees` accounts and `depth` posts each.
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import TYPE_CHECKING
+
+from services.foundation.pagination import Page
+from services.timeline.feed_store import BUILDING_FLOOR
+
+if TYPE_CHECKING:
+    from aperture.settings import Settings
+    from services.posts.service import PostRecord, PostService
+    from services.social.follows import FollowService
+    from services.timeline.feed_store import FeedStore, Window
+    from services.timeline.recent import RecentPosts
+    from services.timeline.user_classes import UserClassService
+
+DAY_S = 24 * 3600
+_SLACK = 5  # extra candidates per round, to absorb deleted posts
+_MAX_ROUNDS = 4
+_REFRESH_AFTER_S = 3600
+MIN_REBUILD_DEPTH = 20
+
+
+class HomeTimeline:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store: FeedStore,
+        recent: RecentPosts,
+        classes: UserClassService,
+        posts: PostService,
+        follows: FollowService,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._recent = recent
+        self._classes = classes
+        self._posts = posts
+        self._follows = follows
+        self.feed_ttl_s = settings.inactive_days * DAY_S
+        self.active_ttl_s = settings.active_days * DAY_S
+        self.rebuilds = 0
+        self.store_fallbacks = 0
+
+    async def page(self, viewer_id: int, after: int | None, first: int) -> Page[PostRecord]:
+        want = first + _SLACK
+        window, active_ttl = await self._store.read_feed(viewer_id, after, want)
+        if not window.exists or active_ttl < 0:
+            await self.rebuild(viewer_id, max(first, MIN_REBUILD_DEPTH))
+            window, _ = await self._store.read_feed(viewer_id, after, want)
+        elif active_ttl < self.active_ttl_s - _REFRESH_AFTER_S:
+            await self._store.refresh(viewer_id, self.feed_ttl_s, self.active_ttl_s)
+        famous = await self._classes.famous_followees(viewer_id)
+
+        visible: list[PostRecord] = []
+        before = after
+        exhausted = False
+        for _ in range(_MAX_ROUNDS):
+            if before != after:
+                window, _ = await self._store.read_feed(viewer_id, before, want)
+            candidates = await self._candidates(viewer_id, window, famous, before, want)
+            records = await self._posts.get_many(candidates)
+            visible += [r for r in records if r is not None and r.is_visible]
+            if len(candidates) < want:
+                exhausted = True
+                break
+            if len(visible) > first:
+                break
+            before = candidates[-1]
+        return Page(items=visible[:first], has_next=len(visible) > first or not exhausted)
+
+    async def ensure_ready(self, viewer_id: int) -> None:
+        """Make the viewer's feed current and active, so that pushes (and live events) reach it."""
+        window, active_ttl = await self._store.read_feed(viewer_id, None, 1)
+        if not window.exists or active_ttl < 0:
+            await self.rebuild(viewer_id, MIN_REBUILD_DEPTH)
+        elif active_ttl < self.active_ttl_s - _REFRESH_AFTER_S:
+            await self._store.refresh(viewer_id, self.feed_ttl_s, self.active_ttl_s)
+
+    async def newer_than(self, viewer_id: int, after: int, limit: int) -> tuple[list[PostRecord], bool]:
+        """Visible posts above `after`, oldest first, and whether that is all of them (False
+        when more than `limit` are newer). It walks the timeline itself, so it is exactly as
+        gap-free as paging is, past the cache included.
+
+        This is what a live client missed while it was disconnected.
+        """
+        newer: list[PostRecord] = []
+        cursor: int | None = None
+        # Small first: a stream that just began usually has nothing or a post or two to replay
+        size = 10
+        while len(newer) <= limit:
+            page = await self.page(viewer_id, cursor, min(size, limit + 1))
+            fresh = [record for record in page.items if record.id > after]
+            newer += fresh
+            if len(fresh) < len(page.items) or not page.has_next or not page.items:
+                return list(reversed(newer[:limit])), len(newer) <= limit
+            cursor = page.items[-1].id
+            size = min(100, size * 4)
+        return list(reversed(newer[:limit])), False
+
+    async def _candidates(
+        self, viewer_id: int, feed: Window, famous: list[int], before: int | None, want: int
+    ) -> list[int]:
+        """The `want` newest post ids below `before` over every source, exact."""
+        sources: list[list[int]] = [feed.ids]
+        if feed.needs_store(want):
+            self.store_fallbacks += 1
+            bound = min(before, feed.floor + 1) if before is not None else feed.floor + 1
+            authors = await self._pushed_authors(viewer_id, famous)
+            sources.append(await self._posts.ids_by_authors_before(authors, bound, want))
+        for author_id, window in (await self._recent.windows(famous, before, want)).items():
+            sources.append(window.ids)
+            if window.needs_store(want):
+                self.store_fallbacks += 1
+                bound = min(before, window.floor + 1) if before is not None else window.floor + 1
+                sources.append(await self._recent.older(author_id, bound, want))
+        merged: list[int] = []
+        for post_id in heapq.merge(*sources, reverse=True):
+            if not merged or merged[-1] != post_id:
+                merged.append(post_id)
+            if len(merged) == want:
+                break
+        return merged
+
+    async def _pushed_authors(self, viewer_id: int, famous: list[int]) -> list[int]:
+        followees = await self._follows.followee_ids(viewer_id, self._settings.max_rebuild_followees)
+        famous_set = set(famous)
+        return [a for a in [*followees, viewer_id] if a not in famous_set]
+
+    async def rebuild(self, viewer_id: int, depth: int) -> None:
+        """Rebuild a feed so that the newest `depth` posts are exact and later reads stay cheap."""
+        self.rebuilds += 1
+        previous_floor = await self._store.begin_feed(viewer_id, self.feed_ttl_s, self.active_ttl_s)
+        if previous_floor == BUILDING_FLOOR:
+            previous_floor = 0
+        famous = await self._classes.famous_followees(viewer_id)
+        authors = await self._pushed_authors(viewer_id, famous)
+        windows = await self._recent.windows(authors, None, depth)
+        entries: list[tuple[int, int]] = []
+        floor = previous_floor
+        for author_id, window in windows.items():
+            trusted = window.trusted()
+            entries += [(post_id, author_id) for post_id in window.ids]
+            author_floor = trusted[-1] - 1 if len(trusted) >= depth else window.floor
+            floor = max(floor, author_floor)
+        await self._store.finish_feed(viewer_id, entries, self._settings.feed_cap, floor)
