@@ -1,6 +1,6 @@
 """The Starlette application factory.
 
-The lifespan opens the stores (MongoDB, Redis, blobs), ensures the indexes and
+The lifespan opens the services (services/runtime.py: stores, queue, indexes) and
 closes everything at shutdown. When the caller already built the services (as
 `aperture serve` does, to share them with its in-process worker), the app uses
 them and leaves their lifecycle to the caller.
@@ -26,11 +26,10 @@ from gateway.graphql_view import ApertureGraphQL
 from gateway.metrics_route import metrics_endpoint
 from gateway.middleware import RequestContextMiddleware
 from gateway.request_budget import RATE_LIMIT_HEADERS
+from gateway.state import GatewayState
 from gateway.web_app import WEB_APP_DIR, web_app_index
-from jobs.queue import open_queue
 from schema.root import build_schema
-from services.container import Services, build_services
-from services.foundation.stores import open_stores
+from services.runtime import open_services
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -38,6 +37,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
 
     from aperture.settings import Settings
+    from services.container import Services
 
 log = logging.getLogger(__name__)
 
@@ -62,27 +62,6 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=503 if failing else 200)
 
 
-@contextlib.asynccontextmanager
-async def open_services(settings: Settings) -> AsyncIterator[Services]:
-    stores = await open_stores(settings)
-    try:
-        queue = await open_queue(settings)
-        try:
-            services = await build_services(stores, queue)
-            await services.ensure_indexes()
-            await stores.warm()
-            try:
-                yield services
-            finally:
-                # Ends every live subscription, so sockets close with a proper code
-                await services.live_hub.close()
-                await services.node_lease.close()
-        finally:
-            await queue.close()
-    finally:
-        await stores.close()
-
-
 def create_app(settings: Settings, services: Services | None = None) -> Starlette:
     schema = build_schema(gateway_extensions(settings), schema_class=LoggingSchema)
     graphql = ApertureGraphQL(schema, keep_alive=False)
@@ -91,10 +70,12 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if services is not None:
             app.state.services = services
+            app.state.gateway = GatewayState.for_services(services)
             yield
             return
         async with open_services(settings) as opened:
             app.state.services = opened
+            app.state.gateway = GatewayState.for_services(opened)
             yield
 
     routes = [

@@ -108,7 +108,8 @@ async def serve(settings: Settings, *, seed: bool) -> None:
     from aperture.embedded.runtime import start_embedded  # noqa: PLC0415
     from aperture.seed import seed_demo  # noqa: PLC0415
     from jobs.worker import build_worker  # noqa: PLC0415
-    from server import create_app, open_services  # noqa: PLC0415
+    from server import create_app  # noqa: PLC0415
+    from services.runtime import open_services  # noqa: PLC0415
 
     runtime = await start_embedded(settings)
     try:
@@ -199,7 +200,7 @@ async def worker(settings: Settings, *, burst: bool) -> None:
 async def seed(settings: Settings) -> None:
     from aperture.embedded.runtime import start_embedded  # noqa: PLC0415
     from aperture.seed import seed_demo  # noqa: PLC0415
-    from server import open_services  # noqa: PLC0415
+    from services.runtime import open_services  # noqa: PLC0415
 
     runtime = await start_embedded(settings)
     try:

@@ -28,7 +28,8 @@ import uvicorn
 from aperture.embedded.redis_server import EmbeddedRedis
 from aperture.logs import configure_logging
 from aperture.settings import Settings
-from server import create_app, open_services
+from server import create_app
+from services.runtime import open_services
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable

@@ -8,7 +8,7 @@ in production: a dispatcher job pages the follower index and enqueues batch jobs
 explicit follower ids, and the batches run on whichever worker takes them.
 
 A sample is timed from the enqueue of the fan-out job until the last batch has pushed
-(FanoutService.on_lag, reported by the worker that finished it), then every follower's
+(the FanoutFinished event, reported by the worker that finished it), then every follower's
 feed is checked to hold the post. Each worker count also runs samples of three posts
 created back to back, timed from the first enqueue to the last push. Redis's CPU time (INFO cpu) and each worker's CPU time
 (/proc) are read around every sample, to show which side runs out of CPU first.
@@ -67,9 +67,10 @@ from aperture.cli import stop_worker
 from aperture.logs import configure_logging
 from aperture.settings import Settings
 from jobs.worker import build_worker
-from server import open_services
 from services.foundation.clock import utc_now
+from services.runtime import open_services
 from services.social.follows import edge_id
+from services.timeline.events import FanoutFinished
 from services.timeline.feed_store import SENTINEL, FeedStore, active_key, feed_key, feed_member
 from services.timeline.presence import live_key
 
@@ -149,14 +150,14 @@ async def _worker(settings: Settings, index: int) -> None:
             await push_batch(post_id, author_id, follower_ids, position, visible_at)
             await redis.hincrby(BATCHES, str(index), 1)  # type: ignore[misc]
 
-        async def report_done(lag: float) -> None:
-            report = {"lag_s": lag, "worker": index, "at": time.time()}
+        async def report_done(event: FanoutFinished) -> None:
+            report = {"lag_s": event.lag_s, "worker": index, "at": time.time()}
             await redis.rpush(DONE, json.dumps(report))  # type: ignore[misc]
 
         follows.follower_ids_after = timed_read  # type: ignore[method-assign]
         fanout.start = timed_start  # type: ignore[method-assign]
         fanout.push_batch = counted_batch  # type: ignore[method-assign]
-        fanout.on_lag = report_done
+        services.bus.subscribe(FanoutFinished, report_done)
         worker = build_worker(settings, services)
         # The 30 s counter-flush cron would recount the author's 100k follow edges inside a
         # timed sample; its cost is measured on its own (exact_follower_count_s)

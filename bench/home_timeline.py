@@ -38,6 +38,7 @@ from jobs.worker import build_worker
 from services.foundation.clock import utc_now
 from services.foundation.ids import id_floor_for
 from services.social.follows import edge_id
+from services.timeline.events import FanoutFinished
 from services.timeline.feed_store import SENTINEL, active_key, feed_key
 from services.timeline.presence import live_key
 from services.timeline.user_classes import FAMOUS
@@ -184,13 +185,13 @@ async def fanout_throughput(stack: Stack, network: dict[str, Any]) -> dict[str, 
     )[:5]
     entries = sum(n + 1 for n, _ in pushed_authors)
     lags: list[float] = []
-    services.fanout.on_lag = lags.append
+    stop_listening = services.bus.subscribe(FanoutFinished, lambda event: lags.append(event.lag_s))
     started = time.perf_counter()
     for _, author in pushed_authors:
         await services.posts.create(author, "fan-out benchmark post")
     await drain(stack)
     elapsed = time.perf_counter() - started
-    services.fanout.on_lag = None
+    stop_listening()
     # The Redis stage alone: pushing one post into 1,000-follower chunks of throwaway feeds
     chunk = [10**14 + i for i in range(1000)]
     async with services.stores.redis.pipeline(transaction=False) as pipe:

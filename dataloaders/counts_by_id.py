@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 from strawberry.dataloader import DataLoader
 
-from services.engagement.counters import POST, USER, CounterService, Counts
+from services.counters.service import POST, USER, CounterService, Counts
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -33,6 +33,7 @@ from aperture import metrics
 from gateway.auth import authenticate, bearer_token
 from gateway.graphiql import graphiql_html
 from gateway.persisted_queries import is_sha256_hex, query_hash
+from gateway.state import gateway_of
 from schema.context import Context
 from services.foundation.errors import ErrorCode
 
@@ -221,7 +222,7 @@ class ApertureGraphQL(GraphQL[Context, None]):
             raise
         if store_as is not None and context.executed and request_data.query is not None:
             # Only a query that parsed and validated is worth keeping
-            await context.services.persisted_queries.put(store_as, request_data.query)
+            await gateway_of(context.request).persisted_queries.put(store_as, request_data.query)
         return result
 
     async def _persisted_query(
@@ -240,7 +241,7 @@ class ApertureGraphQL(GraphQL[Context, None]):
             )
         sha256 = str(sha256)
         if data.query is None:
-            query = await context.services.persisted_queries.get(sha256)
+            query = await gateway_of(context.request).persisted_queries.get(sha256)
             if query is None:
                 # The message is the protocol's: clients retry with the full query on seeing it
                 return request_error("PersistedQueryNotFound", ErrorCode.PERSISTED_QUERY_NOT_FOUND)

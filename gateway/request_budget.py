@@ -18,6 +18,7 @@ from strawberry.types.graphql import OperationType
 from aperture import metrics
 from gateway.query_cost import operation_cost
 from gateway.rate_limits import WINDOW_S, Bucket
+from gateway.state import gateway_of
 from services.foundation.errors import DomainError, ErrorCode
 from services.foundation.pagination import MAX_PAGE
 
@@ -146,7 +147,7 @@ class RequestBudget(SchemaExtension):
                 f"this query costs {cost}, more than the {maximum} allowed: ask for smaller pages "
                 "or fewer nested connections",
             )
-        limiter = services.rate_limits
+        limiter = gateway_of(context.request).rate_limits
         if limiter.enabled and operation is not None:
             units = units_for(
                 operation_type, _root_fields(operation.selection_set), signed_in=context.viewer_id is not None

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from jobs.registry import job, services_of
+from jobs.context import services_of
 
 
-@job(timeout_s=600)
 async def archive_posts(
     ctx: dict[str, Any], age_s: float | None = None, max_engagement: int | None = None
 ) -> int:
@@ -17,6 +16,5 @@ async def archive_posts(
     return report.archived
 
 
-@job(timeout_s=120)
 async def promote_post(ctx: dict[str, Any], post_id: int) -> bool:
     return await services_of(ctx).archive.promote(post_id)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobs.registry import job, services_of
+from jobs.context import services_of
 
 
-@job(timeout_s=120)
 async def flush_counters(ctx: dict[str, Any]) -> int:
     return await services_of(ctx).counters.flush()

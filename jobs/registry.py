@@ -1,4 +1,9 @@
-"""Declares jobs: each carries the request id of the request that enqueued it into its logs."""
+"""Every job, with its handler and limits, in one table.
+
+A domain package names its jobs (a `JobName` enum, e.g. services/timeline/job_names.py);
+this table says what runs each of them. tests/jobs/test_registry.py fails when a name has no
+handler here, or a handler no name.
+"""
 
 from __future__ import annotations
 
@@ -6,67 +11,104 @@ import asyncio
 import functools
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from arq.worker import Function, Retry, func
 
 from aperture import metrics
 from aperture.logs import request_id_var
+from jobs import archive, counters, media, timeline
+from services.archive.job_names import ArchiveJob
+from services.counters.job_names import CounterJob
+from services.foundation.job_queue import REQUEST_ID_KWARG
+from services.media.job_names import MediaJob
+from services.timeline.job_names import TimelineJob
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Mapping
 
-    from services.container import Services
+    from arq.typing import WorkerCoroutine
+
+    from services.foundation.job_queue import JobName
 
 log = logging.getLogger("aperture.jobs")
 
-REGISTRY: list[Function] = []
-REQUEST_ID_KWARG = "request_id"
+
+@dataclass(frozen=True)
+class JobSpec:
+    handler: Callable[..., Awaitable[Any]]
+    timeout_s: float
+    max_tries: int | None = None
 
 
-def services_of(ctx: dict[str, Any]) -> Services:
-    services: Services = ctx["services"]
-    return services
+JOBS: Mapping[JobName, JobSpec] = {
+    TimelineJob.FANOUT_POST: JobSpec(timeline.fanout_post, timeout_s=120),
+    TimelineJob.FANOUT_BATCH: JobSpec(timeline.fanout_batch, timeout_s=60),
+    TimelineJob.UNFANOUT_POST: JobSpec(timeline.unfanout_post, timeout_s=120),
+    TimelineJob.UNFANOUT_BATCH: JobSpec(timeline.unfanout_batch, timeout_s=60),
+    TimelineJob.BACKFILL_FOLLOW: JobSpec(timeline.backfill_follow, timeout_s=60),
+    TimelineJob.UNMERGE_FOLLOW: JobSpec(timeline.unmerge_follow, timeout_s=60),
+    TimelineJob.PROMOTE_FAMOUS: JobSpec(timeline.promote_famous, timeout_s=120),
+    TimelineJob.PROMOTE_BATCH: JobSpec(timeline.promote_batch, timeout_s=60),
+    TimelineJob.DEMOTE_FAMOUS: JobSpec(timeline.demote_famous, timeout_s=120),
+    TimelineJob.DEMOTE_BATCH: JobSpec(timeline.demote_batch, timeout_s=60),
+    CounterJob.FLUSH_COUNTERS: JobSpec(counters.flush_counters, timeout_s=120),
+    MediaJob.PROCESS_MEDIA: JobSpec(media.process_media, timeout_s=3600, max_tries=5),
+    MediaJob.RECOVER_MEDIA: JobSpec(media.recover_media, timeout_s=300),
+    MediaJob.PURGE_MEDIA: JobSpec(media.purge_media, timeout_s=300),
+    MediaJob.EXPIRE_UPLOADS: JobSpec(media.expire_uploads, timeout_s=600),
+    ArchiveJob.ARCHIVE_POSTS: JobSpec(archive.archive_posts, timeout_s=600),
+    ArchiveJob.PROMOTE_POST: JobSpec(archive.promote_post, timeout_s=120),
+}
 
 
-def job(
-    *, timeout_s: float | None = None, max_tries: int | None = None
-) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
-    """Register a job. Results are not kept: jobs report through the stores, and a kept
-    result would block re-enqueueing the same job id."""
+def instrumented(name: str, body: Callable[..., Awaitable[Any]]) -> WorkerCoroutine:
+    """The job body with the enqueuing request's id in its logs, and its outcome in the metrics."""
 
-    def decorate(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-        @functools.wraps(fn)
-        async def run(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-            token = request_id_var.set(kwargs.pop(REQUEST_ID_KWARG, None) or ctx.get("job_id"))
-            started = time.perf_counter()
-            outcome = "ok"
-            try:
-                return await fn(ctx, *args, **kwargs)
-            except (Retry, asyncio.CancelledError):
-                # Cancelled: out of time (retried) or the worker is stopping (run again later)
-                outcome = "retry"
-                raise
-            except Exception:
-                outcome = "failed"
-                metrics.JOB_FAILURES.labels(job=fn.__name__).inc()
-                log.exception(
-                    "job %s failed",
-                    fn.__name__,
-                    extra={"job": fn.__name__, "try": ctx.get("job_try")},
-                )
-                raise
-            finally:
-                elapsed = time.perf_counter() - started
-                metrics.JOB_SECONDS.labels(job=fn.__name__, outcome=outcome).observe(elapsed)
-                log.debug(
-                    "job %s finished",
-                    fn.__name__,
-                    extra={"job": fn.__name__, "outcome": outcome, "duration_ms": round(elapsed * 1000, 2)},
-                )
-                request_id_var.reset(token)
+    @functools.wraps(body)
+    async def run(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        token = request_id_var.set(kwargs.pop(REQUEST_ID_KWARG, None) or ctx.get("job_id"))
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            return await body(ctx, *args, **kwargs)
+        except (Retry, asyncio.CancelledError):
+            # Cancelled: out of time (retried) or the worker is stopping (run again later)
+            outcome = "retry"
+            raise
+        except Exception:
+            outcome = "failed"
+            metrics.JOB_FAILURES.labels(job=name).inc()
+            log.exception("job %s failed", name, extra={"job": name, "try": ctx.get("job_try")})
+            raise
+        finally:
+            elapsed = time.perf_counter() - started
+            metrics.JOB_SECONDS.labels(job=name, outcome=outcome).observe(elapsed)
+            log.debug(
+                "job %s finished",
+                name,
+                extra={"job": name, "outcome": outcome, "duration_ms": round(elapsed * 1000, 2)},
+            )
+            request_id_var.reset(token)
 
-        REGISTRY.append(func(run, name=fn.__name__, timeout=timeout_s, max_tries=max_tries, keep_result=0))
-        return run
+    return cast("WorkerCoroutine", run)
 
-    return decorate
+
+def instrumented_handler(name: JobName) -> WorkerCoroutine:
+    return instrumented(name.value, JOBS[name].handler)
+
+
+def arq_functions() -> list[Function]:
+    """The table as arq functions. Results are not kept: jobs report through the stores, and
+    a kept result would block re-enqueueing the same job id."""
+    return [
+        func(
+            instrumented_handler(name),
+            name=name.value,
+            timeout=spec.timeout_s,
+            max_tries=spec.max_tries,
+            keep_result=0,
+        )
+        for name, spec in JOBS.items()
+    ]

@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, Any
 from arq.cron import cron
 from arq.worker import Function, Retry, Worker
 
-from aperture import metrics
-from jobs import archive, counters, fanout, maintenance, media  # noqa: F401 - importing a job module registers its jobs
-from jobs.queue import QUEUE_NAME, queue_redis_settings
-from jobs.registry import REGISTRY
+from jobs.registry import arq_functions, instrumented_handler
+from services.archive.job_names import ArchiveJob
+from services.counters.job_names import CounterJob
+from services.foundation.job_queue import QUEUE_NAME, queue_redis_settings
+from services.media.job_names import MediaJob
+from services.runtime import open_services
 
 if TYPE_CHECKING:
     from aperture.settings import Settings
@@ -57,16 +59,6 @@ def time_limited(function: Function, cap_s: int) -> Function:
     return dataclasses.replace(function, coroutine=run, timeout_s=limit_s + TIMEOUT_GRACE_S)
 
 
-def observe_jobs(services: Services) -> None:
-    """Report what the jobs of this process do to its metrics (unless a benchmark listens)."""
-    if services.fanout.on_lag is None:
-        services.fanout.on_lag = metrics.FANOUT_LAG_SECONDS.observe
-    if services.media.on_processed is None:
-        services.media.on_processed = lambda kind, outcome, seconds: metrics.MEDIA_SECONDS.labels(
-            kind=kind, outcome=outcome
-        ).observe(seconds)
-
-
 def build_worker(
     settings: Settings,
     services: Services | None = None,
@@ -80,23 +72,40 @@ def build_worker(
 
     async def on_startup(ctx: dict[str, Any]) -> None:
         if "services" not in ctx:
-            from server import open_services  # noqa: PLC0415 - the worker process opens stores lazily
-
             ctx["services"] = await exit_stack.enter_async_context(open_services(settings))
-        observe_jobs(ctx["services"])
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
         del ctx
         await exit_stack.aclose()
 
     return Worker(
-        functions=[time_limited(function, settings.job_timeout_s) for function in REGISTRY],
+        functions=[time_limited(function, settings.job_timeout_s) for function in arq_functions()],
         cron_jobs=[
             # A safety net: flushes are normally enqueued by the writes themselves
-            cron("jobs.counters.flush_counters", name="cron:flush_counters", second={0, 30}, unique=True),
-            cron("jobs.media.recover_media", name="cron:recover_media", minute={5, 20, 35, 50}, unique=True),
-            cron("jobs.media.expire_uploads", name="cron:expire_uploads", minute={41}, unique=True),
-            cron("jobs.archive.archive_posts", name="cron:archive_posts", minute={17}, unique=True),
+            cron(
+                instrumented_handler(CounterJob.FLUSH_COUNTERS),
+                name="cron:flush_counters",
+                second={0, 30},
+                unique=True,
+            ),
+            cron(
+                instrumented_handler(MediaJob.RECOVER_MEDIA),
+                name="cron:recover_media",
+                minute={5, 20, 35, 50},
+                unique=True,
+            ),
+            cron(
+                instrumented_handler(MediaJob.EXPIRE_UPLOADS),
+                name="cron:expire_uploads",
+                minute={41},
+                unique=True,
+            ),
+            cron(
+                instrumented_handler(ArchiveJob.ARCHIVE_POSTS),
+                name="cron:archive_posts",
+                minute={17},
+                unique=True,
+            ),
         ],
         queue_name=QUEUE_NAME,
         redis_settings=queue_redis_settings(settings),

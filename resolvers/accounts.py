@@ -4,6 +4,7 @@ from resolvers.mutation_errors import as_payload
 from schema.context import Info
 from schema.types.account import AuthPayload, SignOutPayload, UpdateProfilePayload
 from schema.types.user import User
+from services.accounts.sessions import Session
 
 
 async def sign_up(info: Info, username: str, password: str, display_name: str | None = None) -> AuthPayload:
@@ -32,9 +33,9 @@ async def sign_out(info: Info) -> SignOutPayload:
     context = info.context
 
     async def action() -> SignOutPayload:
-        context.require_viewer()
+        viewer_id = context.require_viewer()
         if context.session_id is not None:
-            await context.services.sessions.revoke(context.session_id)
+            await context.services.sessions.revoke(Session(context.session_id, viewer_id))
         return SignOutPayload(signed_out=True)
 
     return await as_payload(SignOutPayload, action)

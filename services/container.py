@@ -1,4 +1,8 @@
-"""Builds every domain service once per process from the opened stores."""
+"""Builds every domain service once per process from the opened stores.
+
+Services are built here in dependency order; how they react to each other's events is
+wired in one place, services/reactions.py.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,14 @@ from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 
-from gateway.persisted_queries import PersistedQueries
-from gateway.rate_limits import RateLimiter, parse_budgets
 from services.accounts.activity import ActivityService
 from services.accounts.sessions import SessionService
 from services.accounts.users import UserService
 from services.archive.service import ArchiveService
+from services.counters.service import CounterService
 from services.engagement.comments import CommentService
-from services.engagement.counters import USER, CounterService
 from services.engagement.likes import LikeService
+from services.foundation.events import EventBus
 from services.foundation.id_leases import NodeLease
 from services.foundation.ids import IdGenerator
 from services.foundation.stores import redis_is_cluster
@@ -26,6 +29,7 @@ from services.media.processing import MediaProcessor
 from services.media.uploads import UploadService
 from services.posts.service import PostService
 from services.posts.store import PostStore
+from services.reactions import wire_reactions
 from services.social.follows import FollowService
 from services.timeline.fanout import FanoutService
 from services.timeline.feed_store import FeedStore
@@ -36,7 +40,7 @@ from services.timeline.user_classes import UserClassService
 
 if TYPE_CHECKING:
     from aperture.settings import Settings
-    from jobs.queue import JobQueue
+    from services.foundation.job_queue import JobQueue
     from services.foundation.stores import Stores
 
 
@@ -45,6 +49,7 @@ class Services:
     settings: Settings
     stores: Stores
     queue: JobQueue
+    bus: EventBus
     ids: IdGenerator
     node_lease: NodeLease
     users: UserService
@@ -66,15 +71,12 @@ class Services:
     media: MediaProcessor
     composer: PostComposer
     archive: ArchiveService
-    rate_limits: RateLimiter
-    persisted_queries: PersistedQueries
 
     async def ensure_indexes(self) -> None:
         for service in (
             self.users,
             self.sessions,
             self.activity,
-            self.counters,
             self.follows,
             self.posts,
             self.likes,
@@ -87,24 +89,19 @@ class Services:
 async def build_services(stores: Stores, queue: JobQueue) -> Services:
     settings = stores.settings
     db, redis = stores.db, stores.redis
+    bus = EventBus()
     ids = IdGenerator(node=0, valid_until=0.0)  # mints nothing until the lease is held
     node_lease = NodeLease(redis, ids)
     await node_lease.acquire()
     node_lease.start()
     hasher = PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib)
     users = UserService(db, redis, ids, hasher)
-    counters = CounterService(db, redis, queue, settings.counter_flush_delay_s)
+    counters = CounterService(db, redis, queue, bus=bus, flush_delay_s=settings.counter_flush_delay_s)
     post_store = PostStore(db, stores.archive_db, redis)
-    posts = PostService(post_store, redis, ids, users, counters)
-    archive = ArchiveService(
-        settings=settings, store=post_store, counters=counters, blobs=stores.blobs, redis=redis, queue=queue
-    )
-    posts.cold_reads = archive.on_cold_reads
-    archive.moved = posts.forget
-    follows = FollowService(db, ids, users, counters)
+    posts = PostService(post_store, redis, ids, users, counters, bus=bus)
+    follows = FollowService(db, ids, users, counters, bus=bus)
     feed_store = FeedStore(redis, cluster=redis_is_cluster(settings))
     presence = PresenceService(redis)
-    live = LiveEvents(redis)
     classes = UserClassService(
         redis=redis,
         follows=follows,
@@ -114,54 +111,58 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
         max_followees=settings.max_rebuild_followees,
     )
     recent = RecentPosts(feed_store, posts, settings.recent_cap, settings.inactive_days * DAY_S)
-    fanout = FanoutService(
-        settings=settings,
-        redis=redis,
-        queue=queue,
-        store=feed_store,
-        recent=recent,
-        classes=classes,
-        presence=presence,
-        live=live,
-        follows=follows,
-        posts=posts,
-    )
     uploads = UploadService(db, stores.blobs, ids, settings)
     media = MediaProcessor(
-        settings=settings, redis=redis, queue=queue, posts=posts, uploads=uploads, blobs=stores.blobs
+        settings=settings, redis=redis, queue=queue, posts=posts, uploads=uploads, blobs=stores.blobs, bus=bus
     )
-    posts.media_deleted = media.purge_later
-    posts.add_listener(fanout)
-    follows.add_listener(fanout)
-    counters.on_exact(USER, "followers", fanout.on_follower_count)
-    counters.on_change(live.counts_changed)
-    return Services(
+    live = LiveEvents(redis)
+    services = Services(
         settings=settings,
         stores=stores,
         queue=queue,
+        bus=bus,
         ids=ids,
         node_lease=node_lease,
         users=users,
-        sessions=SessionService(db, redis),
+        sessions=SessionService(db, redis, bus),
         activity=ActivityService(db, redis),
         counters=counters,
         follows=follows,
         posts=posts,
-        likes=LikeService(db, redis, ids, posts, counters),
-        comments=CommentService(db, ids, posts, counters),
+        likes=LikeService(db, redis, ids, posts, counters, bus=bus),
+        comments=CommentService(db, ids, posts, counters, bus=bus),
         presence=presence,
         live=live,
         live_hub=LiveHub(redis, prefetch=live.prefetcher(posts)),
         classes=classes,
         recent=recent,
-        fanout=fanout,
+        fanout=FanoutService(
+            settings=settings,
+            redis=redis,
+            queue=queue,
+            store=feed_store,
+            recent=recent,
+            classes=classes,
+            presence=presence,
+            follows=follows,
+            posts=posts,
+            bus=bus,
+        ),
         uploads=uploads,
         media=media,
         composer=PostComposer(posts, uploads, media, ids),
-        archive=archive,
-        rate_limits=RateLimiter(redis, parse_budgets(settings.rate_limits)),
-        persisted_queries=PersistedQueries(redis),
+        archive=ArchiveService(
+            settings=settings,
+            store=post_store,
+            counters=counters,
+            blobs=stores.blobs,
+            redis=redis,
+            queue=queue,
+            bus=bus,
+        ),
         home=HomeTimeline(
             settings=settings, store=feed_store, recent=recent, classes=classes, posts=posts, follows=follows
         ),
     )
+    wire_reactions(services)
+    return services

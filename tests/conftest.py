@@ -21,7 +21,8 @@ from aperture.embedded.redis_server import EmbeddedRedis
 from aperture.settings import Settings
 from gateway.rate_limits import Bucket
 from jobs.worker import build_worker
-from server import create_app, open_services
+from server import create_app
+from services.runtime import open_services
 from tests.helpers import Api
 
 if TYPE_CHECKING:

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from aperture.settings import Settings
-from server import open_services
+from services.archive.job_names import ArchiveJob
 from services.foundation.clock import utc_now
+from services.runtime import open_services
 from tests.processes import redis_db_url, start_worker
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ async def test_sigkill_mid_archival_loses_and_duplicates_nothing(tmp_path: Path,
 
         first = start_worker(env)
         try:
-            await services.queue.enqueue("archive_posts", 0.0, 100)
+            await services.queue.enqueue(ArchiveJob.ARCHIVE_POSTS, 0.0, 100)
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 if POSTS // 10 <= await store.cold.count_documents({}) <= POSTS * 8 // 10:
@@ -84,7 +85,7 @@ async def test_sigkill_mid_archival_loses_and_duplicates_nothing(tmp_path: Path,
 
         second = start_worker(env)
         try:
-            await services.queue.enqueue("archive_posts", 0.0, 100)
+            await services.queue.enqueue(ArchiveJob.ARCHIVE_POSTS, 0.0, 100)
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 hot, cold = await tier_ids()

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from aperture.settings import Settings
-from server import open_services
 from services.foundation.clock import utc_now
+from services.runtime import open_services
 from services.social.follows import edge_id
 from services.timeline.feed_store import SENTINEL, active_key, feed_key, feed_member
 from tests.processes import redis_db_url, start_worker

@@ -16,6 +16,7 @@ from graphql import get_introspection_query
 from aperture.logs import JsonFormatter
 from gateway import metrics_route
 from gateway.rate_limits import Bucket, RateLimiter
+from services.timeline.job_names import TimelineJob
 from tests import media_files
 from tests.helpers import PASSWORD, Api, create_media_post, create_post, follow, upload
 from tests.live_client import LiveClient
@@ -194,7 +195,7 @@ async def test_metrics_report_requests_errors_jobs_fanout_media_live_and_cache(
     await create_post(api, author, "measured")
     upload_id = await upload(api, author, media_files.image_bytes("jpeg", 320, 240), "image/jpeg")
     await create_media_post(api, author, [{"uploadId": upload_id}])
-    await services.queue.enqueue("fanout_post", "not", "valid", "arguments")
+    await services.queue.enqueue(TimelineJob.FANOUT_POST, "not", "valid", "arguments")
     await run_jobs()
     await api.post("{ viewer { homeTimeline(first: 5) { edges { node { id } } } } }", token=fan.token)
     monkeypatch.setattr(metrics_route, "_tiers_counted_at", 0.0)  # tier sizes are counted every 30 s

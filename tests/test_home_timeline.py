@@ -13,6 +13,7 @@ import orjson
 from services.live.channels import user_channel
 from services.timeline.feed_store import active_key, feed_key
 from services.timeline.home import DAY_S
+from services.timeline.job_names import TimelineJob
 from services.timeline.user_classes import FAMOUS
 from tests.helpers import FOLLOW, UNFOLLOW, Api, TestUser, create_post, follow
 from tests.timelines import feed_post_ids, raw, scroll, truth
@@ -70,7 +71,7 @@ async def test_fan_out_runs_in_batches_and_is_idempotent(
     for reader in readers:
         assert raw(post) in await feed_post_ids(services, reader)
     # A duplicate delivery of the whole fan-out rewrites the same entries
-    await services.queue.enqueue("fanout_post", raw(post), 0.0)
+    await services.queue.enqueue(TimelineJob.FANOUT_POST, raw(post), 0.0)
     await run_jobs()
     for reader in readers:
         members = await services.stores.redis.zrange(feed_key(raw(reader.id)), 0, -1)

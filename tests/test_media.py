@@ -12,6 +12,7 @@ from wand.image import Image
 from schema.ids import parse_global_id
 from services.foundation.blobs import LocalBlobStore
 from services.foundation.clock import utc_now
+from services.media.job_names import MediaJob
 from services.media.processing import RetryLater
 from tests import media_files
 from tests.helpers import (
@@ -459,7 +460,7 @@ async def test_unclaimed_uploads_are_deleted_after_their_deadline(
     await uploads.update_one(
         {"_id": parse_global_id(abandoned)[1]}, {"$set": {"expires_at": utc_now() - timedelta(minutes=1)}}
     )
-    await services.queue.enqueue("expire_uploads")
+    await services.queue.enqueue(MediaJob.EXPIRE_UPLOADS)
     await run_jobs()
     assert await blobs.head(keys["abandoned"]) is None
     assert await uploads.count_documents({"_id": parse_global_id(abandoned)[1]}) == 0

@@ -17,7 +17,7 @@ from moto.server import ThreadedMotoServer
 from aperture.settings import Settings
 from jobs.worker import build_worker
 from schema.ids import parse_global_id
-from server import open_services
+from services.runtime import open_services
 from tests import media_files
 from tests.conftest import free_port, serving
 from tests.helpers import DELETE_POST, REQUEST_UPLOAD, Api, create_media_post, send_upload, upload

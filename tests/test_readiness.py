@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from aperture.embedded.redis_server import EmbeddedRedis
-from server import open_services
+from services.runtime import open_services
 from tests.conftest import free_port, serving
 
 if TYPE_CHECKING:

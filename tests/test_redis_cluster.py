@@ -25,8 +25,8 @@ from redis.asyncio.cluster import RedisCluster
 from aperture.embedded.redis_server import EmbeddedRedis, find_redis_server
 from aperture.settings import Settings
 from jobs.worker import build_worker
-from server import open_services
 from services.foundation.stores import connect_redis, redis_is_cluster
+from services.runtime import open_services
 from services.timeline.feed_store import feed_key
 from tests.conftest import serving
 from tests.helpers import LIKE, UNFOLLOW, UNLIKE, Api, create_post, follow

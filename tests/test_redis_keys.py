@@ -37,7 +37,7 @@ from services.accounts.activity import seen_key
 from services.accounts.sessions import session_key
 from services.accounts.users import user_key
 from services.archive.service import CURSOR_KEY, reads_key
-from services.engagement.counters import (
+from services.counters.service import (
     DIRTY_SHARDS,
     POST,
     USER,

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from schema.ids import parse_global_id
+from services.archive.job_names import ArchiveJob
 from services.posts.records import PostStatus
 from services.posts.store import CEILING_KEY, PostStore
 from tests.helpers import LIKE, Api, create_post, follow
@@ -38,7 +39,7 @@ async def tiers(services: Services, post_ids: list[str]) -> tuple[set[str], set[
 async def archive_now(
     services: Services, run_jobs: RunJobs, max_engagement: int = 1, age_s: float = 0
 ) -> None:
-    await services.queue.enqueue("archive_posts", age_s, max_engagement)
+    await services.queue.enqueue(ArchiveJob.ARCHIVE_POSTS, age_s, max_engagement)
     await run_jobs()
 
 

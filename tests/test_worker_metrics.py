@@ -13,7 +13,7 @@ import pytest
 import redis
 from arq.connections import RedisSettings, create_pool
 
-from jobs.queue import QUEUE_NAME
+from services.foundation.job_queue import QUEUE_NAME
 from tests.conftest import free_port
 from tests.processes import process_env, start_worker
 

@@ -14,7 +14,7 @@ from schema.types.common import Node
 from schema.types.connections import CommentConnection, UserConnection
 from schema.types.media import Media
 from services.accounts.users import UserRecord
-from services.engagement.counters import Counts
+from services.counters.service import Counts
 from services.posts.service import PostRecord
 
 if TYPE_CHECKING:

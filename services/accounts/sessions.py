@@ -15,11 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from pymongo import ASCENDING
 
+from services.accounts.events import SessionRevoked
 from services.foundation.clock import utc_now
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
     from pymongo.asynchronous.database import AsyncDatabase
+
+    from services.foundation.events import EventBus
 
 TOKEN_PREFIX = "ap_"  # noqa: S105 - a public prefix that makes leaked tokens greppable
 SESSION_LIFETIME = timedelta(days=60)
@@ -42,9 +45,10 @@ def session_key(session_id: str) -> str:
 
 
 class SessionService:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]], redis: aioredis.Redis) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], redis: aioredis.Redis, bus: EventBus) -> None:
         self._sessions = db["sessions"]
         self._redis = redis
+        self._bus = bus
 
     async def ensure_indexes(self) -> None:
         await self._sessions.create_index([("user_id", ASCENDING)], name="by_user")
@@ -86,6 +90,7 @@ class SessionService:
         )
         return Session(session_id, user_id) if user_id is not None else None
 
-    async def revoke(self, session_id: str) -> None:
-        await self._sessions.delete_one({"_id": session_id})
-        await self._redis.delete(session_key(session_id))
+    async def revoke(self, session: Session) -> None:
+        await self._sessions.delete_one({"_id": session.id})
+        await self._redis.delete(session_key(session.id))
+        await self._bus.publish(SessionRevoked(session.id, session.user_id))

@@ -13,26 +13,27 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from services.engagement.counters import POST
+from services.archive.events import PostsMovedTier
+from services.archive.job_names import ArchiveJob
+from services.counters.service import POST
 from services.foundation.blobs import MEDIA_PREFIX
 from services.foundation.clock import utc_now
 from services.foundation.ids import id_floor_for
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Sequence
+    from collections.abc import Sequence
 
     import redis.asyncio as aioredis
 
     from aperture.settings import Settings
-    from jobs.queue import JobQueue
-    from services.engagement.counters import CounterService
+    from services.counters.service import CounterService
     from services.foundation.blobs import BlobStore
+    from services.foundation.events import EventBus
+    from services.foundation.job_queue import JobQueue
     from services.posts.store import PostStore
 
 log = logging.getLogger(__name__)
 
-ARCHIVE_JOB = "archive_posts"
-PROMOTE_JOB = "promote_post"
 CURSOR_KEY = "tiers:archive-cursor"
 HOT_STORAGE_CLASS = "STANDARD"
 _READS_TTL_S = 24 * 3600
@@ -61,15 +62,15 @@ class ArchiveService:
         blobs: BlobStore,
         redis: aioredis.Redis,
         queue: JobQueue,
+        bus: EventBus,
     ) -> None:
+        self._bus = bus
         self._settings = settings
         self._store = store
         self._counters = counters
         self._blobs = blobs
         self._redis = redis
         self._queue = queue
-        # Told the ids of posts that changed tier, so cached copies learn where they live
-        self.moved: Callable[[Sequence[int]], Awaitable[None]] | None = None
 
     async def ensure_indexes(self) -> None:
         """Uses PostStore's collections and indexes."""
@@ -108,16 +109,17 @@ class ArchiveService:
             for document in quiet:
                 await self._set_storage_class(document, self._settings.s3_cold_storage_class)
             await self._store.move_to_archive(quiet)
-            if quiet and self.moved is not None:
-                await self.moved([document["_id"] for document in quiet])
+            if quiet:
+                await self._bus.publish(PostsMovedTier(tuple(document["_id"] for document in quiet)))
             report.archived += len(quiet)
             report.archived_ids += [document["_id"] for document in quiet]
             after = candidates[-1]["_id"]
             await self._redis.set(CURSOR_KEY, after)
         else:
             # More remains: continue in a fresh job rather than hold one for long
+            job = ArchiveJob.ARCHIVE_POSTS
             await self._queue.enqueue(
-                ARCHIVE_JOB, age.total_seconds(), threshold, job_id=f"{ARCHIVE_JOB}:continue:{after}"
+                job, age.total_seconds(), threshold, job_id=f"{job.value}:continue:{after}"
             )
         log.info("archival run", extra={"archived": report.archived, "scanned": report.scanned})
         return report
@@ -131,7 +133,8 @@ class ArchiveService:
             results = await pipe.execute()
         for post_id, reads in zip(post_ids, results[::2], strict=True):
             if int(reads) >= self._settings.promote_after_reads:
-                await self._queue.enqueue(PROMOTE_JOB, post_id, job_id=f"{PROMOTE_JOB}:{post_id}")
+                job = ArchiveJob.PROMOTE_POST
+                await self._queue.enqueue(job, post_id, job_id=f"{job.value}:{post_id}")
 
     async def promote(self, post_id: int) -> bool:
         document = await self._store.move_to_hot(post_id, utc_now())
@@ -141,8 +144,7 @@ class ArchiveService:
             return False
         await self._set_storage_class(document, HOT_STORAGE_CLASS)
         await self._redis.delete(reads_key(post_id))
-        if self.moved is not None:
-            await self.moved([post_id])
+        await self._bus.publish(PostsMovedTier((post_id,)))
         return True
 
     async def _set_storage_class(self, document: dict[str, object], storage_class: str) -> None:

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from pymongo import ASCENDING
 
-from services.engagement.counters import POST
+from services.counters.service import POST
+from services.engagement.events import CommentAdded, CommentDeleted
 from services.foundation.clock import utc_now
 from services.foundation.counting import count_grouped
 from services.foundation.errors import DomainError, ErrorCode, forbidden, not_found
@@ -19,7 +20,8 @@ if TYPE_CHECKING:
 
     from pymongo.asynchronous.database import AsyncDatabase
 
-    from services.engagement.counters import CounterService
+    from services.counters.service import CounterService
+    from services.foundation.events import EventBus
     from services.foundation.ids import IdGenerator
     from services.posts.service import PostService
 
@@ -52,12 +54,14 @@ class CommentService:
         ids: IdGenerator,
         posts: PostService,
         counters: CounterService,
+        *,
+        bus: EventBus,
     ) -> None:
+        self._bus = bus
         self._comments = db["comments"]
         self._ids = ids
         self._posts = posts
         self._counters = counters
-        counters.register_exact(POST, "comments", self.exact_comment_counts)
 
     async def ensure_indexes(self) -> None:
         await self._comments.create_index([("post_id", ASCENDING), ("_id", ASCENDING)], name="thread")
@@ -70,7 +74,7 @@ class CommentService:
             raise DomainError(
                 ErrorCode.TEXT_TOO_LONG, f"comments are at most {MAX_COMMENT} characters", "text"
             )
-        await self._posts.require_interactive(post_id)
+        post = await self._posts.require_interactive(post_id)
         document = {
             "_id": self._ids.next_id(),
             "post_id": post_id,
@@ -80,19 +84,24 @@ class CommentService:
         }
         await self._comments.insert_one(document)
         await self._counters.adjust(POST, post_id, "comments", 1)
-        return CommentRecord.from_document(document)
+        comment = CommentRecord.from_document(document)
+        await self._bus.publish(CommentAdded(comment.id, author_id, post_id, post.author_id, text))
+        return comment
 
     async def delete(self, viewer_id: int, comment_id: int) -> CommentRecord:
         comment = await self.get(comment_id)
         if comment is None:
             raise not_found("comment", "id")
-        if viewer_id != comment.author_id:
-            post = await self._posts.get(comment.post_id)
-            if post is None or post.author_id != viewer_id:
-                raise forbidden("only the comment's author or the post's author can delete it")
+        post = await self._posts.get(comment.post_id)
+        if viewer_id != comment.author_id and (post is None or post.author_id != viewer_id):
+            raise forbidden("only the comment's author or the post's author can delete it")
         result = await self._comments.delete_one({"_id": comment_id})
         if result.deleted_count:
             await self._counters.adjust(POST, comment.post_id, "comments", -1)
+            post_author = post.author_id if post is not None else None
+            await self._bus.publish(
+                CommentDeleted(comment.id, comment.author_id, comment.post_id, post_author)
+            )
         return comment
 
     async def get_many(self, comment_ids: Sequence[int]) -> list[CommentRecord | None]:

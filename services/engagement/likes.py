@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
-from services.engagement.counters import POST
+from services.counters.service import POST
+from services.engagement.events import LikeAdded, LikeRemoved
 from services.foundation.clock import utc_now
 from services.foundation.counting import count_grouped
 from services.foundation.ids import MAX_ID, id_floor_for
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
     import redis.asyncio as aioredis
     from pymongo.asynchronous.database import AsyncDatabase
 
-    from services.engagement.counters import CounterService
+    from services.counters.service import CounterService
+    from services.foundation.events import EventBus
     from services.foundation.ids import IdGenerator
     from services.posts.service import PostService
 
@@ -63,7 +65,10 @@ class LikeService:
         ids: IdGenerator,
         posts: PostService,
         counters: CounterService,
+        *,
+        bus: EventBus,
     ) -> None:
+        self._bus = bus
         self._redis = redis
         self._likes = db["likes"]
         self._ids = ids
@@ -75,7 +80,6 @@ class LikeService:
         self._open_window = redis.register_script(
             "redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2]) return redis.call('EXPIRE', KEYS[1], ARGV[3])"
         )
-        counters.register_exact(POST, "likes", self.exact_like_counts)
 
     async def ensure_indexes(self) -> None:
         await self._likes.create_index([("post_id", ASCENDING), ("seq", DESCENDING)], name="likers")
@@ -83,7 +87,7 @@ class LikeService:
 
     async def like(self, user_id: int, post_id: int) -> bool:
         """Like a post; False when the user already liked it."""
-        await self._posts.require_interactive(post_id)
+        post = await self._posts.require_interactive(post_id)
         document = {
             "_id": like_id(post_id, user_id),
             "seq": self._ids.next_id(),
@@ -99,16 +103,18 @@ class LikeService:
             raise
         await self._counters.adjust(POST, post_id, "likes", 1)
         await self._update_window(user_id, post_id, liked=True)
+        await self._bus.publish(LikeAdded(user_id, post_id, post.author_id))
         return True
 
     async def unlike(self, user_id: int, post_id: int) -> bool:
         """Withdraw a like; False when there was none."""
-        await self._posts.require_interactive(post_id)
+        post = await self._posts.require_interactive(post_id)
         result = await self._likes.delete_one({"_id": like_id(post_id, user_id)})
         if result.deleted_count == 0:
             return False
         await self._counters.adjust(POST, post_id, "likes", -1)
         await self._update_window(user_id, post_id, liked=False)
+        await self._bus.publish(LikeRemoved(user_id, post_id, post.author_id))
         return True
 
     async def likers(self, post_id: int, after: int | None, limit: int) -> Page[LikeEdge]:

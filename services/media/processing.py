@@ -20,23 +20,22 @@ from processing.errors import MediaRejected
 from processing.runner import ProcessingCrashed, ProcessingOptions, run_processing
 from services.foundation.blobs import MEDIA_PREFIX, BlobTooLargeError
 from services.foundation.ids import id_floor_for
+from services.media.events import MediaProcessed
+from services.media.job_names import MediaJob
 from services.posts.service import MediaItem, MediaState, PostStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     import redis.asyncio as aioredis
 
     from aperture.settings import Settings
-    from jobs.queue import JobQueue
     from services.foundation.blobs import BlobStore
+    from services.foundation.events import EventBus
+    from services.foundation.job_queue import JobQueue
     from services.media.uploads import UploadService
     from services.posts.service import PostRecord, PostService
 
 log = logging.getLogger(__name__)
 
-PROCESS_MEDIA = "process_media"
-PURGE_MEDIA = "purge_media"
 MEDIA_EVENTS = "events:media-uploaded"
 MAX_ATTEMPTS = 3
 _CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t", ".webp": "image/webp"}
@@ -63,7 +62,9 @@ class MediaProcessor:
         posts: PostService,
         uploads: UploadService,
         blobs: BlobStore,
+        bus: EventBus,
     ) -> None:
+        self._bus = bus
         self._settings = settings
         self._redis = redis
         self._queue = queue
@@ -71,8 +72,6 @@ class MediaProcessor:
         self._uploads = uploads
         self._blobs = blobs
         self.processed = 0
-        # Told the kind, the outcome (READY, FAILED, RETRY) and the seconds of each attempt
-        self.on_processed: Callable[[str, str, float], None] | None = None
 
     async def ensure_indexes(self) -> None:
         """Blob storage and a Redis stream only."""
@@ -88,11 +87,14 @@ class MediaProcessor:
                 maxlen=100_000,
                 approximate=True,
             )
-            await self._queue.enqueue(PROCESS_MEDIA, post.id, item.id, job_id=f"media:{post.id}:{item.id}")
+            await self._queue.enqueue(
+                MediaJob.PROCESS_MEDIA, post.id, item.id, job_id=f"media:{post.id}:{item.id}"
+            )
 
     async def purge_later(self, post: PostRecord) -> None:
-        """Enqueue the removal of a deleted post's variants and originals."""
-        await self._queue.enqueue(PURGE_MEDIA, post.id, job_id=f"purge:{post.id}")
+        """Enqueue the removal of a deleted post's variants and originals (if it had media)."""
+        if post.media:
+            await self._queue.enqueue(MediaJob.PURGE_MEDIA, post.id, job_id=f"purge:{post.id}")
 
     async def purge(self, post_id: int) -> int:
         """Delete the blobs of a deleted post: its variants (so their URLs stop working, CDN
@@ -131,8 +133,7 @@ class MediaProcessor:
         finally:
             shutil.rmtree(directory, ignore_errors=True)
             self.processed += 1
-            if self.on_processed is not None:
-                self.on_processed(item.kind.value, outcome, time.perf_counter() - started)
+            await self._bus.publish(MediaProcessed(item.kind.value, outcome, time.perf_counter() - started))
 
     async def _process_in(self, post_id: int, item: MediaItem, attempt: int, root: Path) -> MediaState:
         media_id, kind, content_type = item.id, item.kind, item.content_type

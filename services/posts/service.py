@@ -9,39 +9,35 @@ cached as deleted, and readers skip it.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from pymongo import ASCENDING
 
-from services.engagement.counters import USER
+from services.counters.service import USER
 from services.foundation.clock import utc_now
 from services.foundation.cluster_safe import mget
 from services.foundation.errors import DomainError, ErrorCode, forbidden, not_found
 from services.foundation.pagination import Page
 from services.posts import text
+from services.posts.events import ArchivedPostsRead, PostBecameVisible, PostDeleted
 from services.posts.records import MediaItem, MediaKind, MediaState, PostRecord, PostStatus
 
 __all__ = ["MediaItem", "MediaKind", "MediaState", "PostRecord", "PostService", "PostStatus"]
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Collection, Sequence
+    from collections.abc import Collection, Sequence
 
     import redis.asyncio as aioredis
 
     from services.accounts.users import UserService
-    from services.engagement.counters import CounterService
+    from services.counters.service import CounterService
+    from services.foundation.events import EventBus
     from services.foundation.ids import IdGenerator
     from services.posts.store import PostStore
 
 MAX_CAPTION = 2200
 _MEDIA_UPDATE_ATTEMPTS = 20
 _CACHE_TTL_S = 24 * 3600
-
-
-class PostListener(Protocol):
-    async def on_visible(self, post: PostRecord) -> None: ...
-
-    async def on_deleted(self, post: PostRecord) -> None: ...
 
 
 def post_key(post_id: int) -> str:
@@ -65,28 +61,22 @@ class PostService:
         ids: IdGenerator,
         users: UserService,
         counters: CounterService,
+        *,
+        bus: EventBus,
     ) -> None:
         self.store = store
         self._posts = store.hot
         self._redis = redis
         self.cache_hits = 0
         self.cache_misses = 0
-        self.cold_reads: Callable[[Sequence[int]], Awaitable[None]] | None = None
-        # Told every deleted post with media, whatever state it was in, so its blobs go too
-        self.media_deleted: Callable[[PostRecord], Awaitable[None]] | None = None
         self._ids = ids
         self._users = users
         self._counters = counters
-        self._listeners: list[PostListener] = []
-        counters.register_exact(USER, "posts", self.exact_post_counts)
-
-    def add_listener(self, listener: PostListener) -> None:
-        self._listeners.append(listener)
+        self._bus = bus
 
     async def _became_visible(self, record: PostRecord) -> None:
         await self._counters.adjust(USER, record.author_id, "posts", 1)
-        for listener in self._listeners:
-            await listener.on_visible(record)
+        await self._bus.publish(PostBecameVisible(record))
 
     async def ensure_indexes(self) -> None:
         await self.store.ensure_indexes()
@@ -137,8 +127,8 @@ class PostService:
             found.update((record.id, record) for record in records)
             await self._cache(records, overwrite=False, archived_ids=archived_ids)
             cold_ids |= archived_ids
-        if cold_ids and self.cold_reads is not None:
-            await self.cold_reads(sorted(cold_ids))
+        if cold_ids:
+            await self._bus.publish(ArchivedPostsRead(tuple(sorted(cold_ids))))
         return [found.get(pid) for pid in post_ids]
 
     async def forget(self, post_ids: Sequence[int]) -> None:
@@ -226,12 +216,11 @@ class PostService:
         document = await self.store.set_status(post_id, PostStatus.DELETED, {"deleted_at": utc_now()})
         deleted = PostRecord.from_document({**record.to_document(), "status": PostStatus.DELETED.value})
         await self._cache([deleted], overwrite=True)
-        if deleted.media and self.media_deleted is not None:
-            await self.media_deleted(deleted)
-        if document is not None and document["status"] == PostStatus.VISIBLE.value:
+        was_visible = document is not None and document["status"] == PostStatus.VISIBLE.value
+        if was_visible:
             await self._counters.adjust(USER, record.author_id, "posts", -1)
-            for listener in self._listeners:
-                await listener.on_deleted(deleted)
+        # Published whatever state the post was in, so that a failed post's blobs go too
+        await self._bus.publish(PostDeleted(deleted, was_visible=was_visible))
         return deleted
 
     async def author_posts(

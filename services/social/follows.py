@@ -13,16 +13,17 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
-from services.engagement.counters import USER
+from services.counters.service import USER
 from services.foundation.clock import utc_now
 from services.foundation.counting import count_grouped
 from services.foundation.errors import DomainError, ErrorCode, not_found
 from services.foundation.pagination import Page
+from services.social.events import FollowAdded, FollowRemoved
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
     from pymongo.asynchronous.database import AsyncDatabase
 
     from services.accounts.users import UserService
-    from services.engagement.counters import CounterService
+    from services.counters.service import CounterService
+    from services.foundation.events import EventBus
     from services.foundation.ids import IdGenerator
 
 _DUPLICATE_KEY = 11000
@@ -38,12 +40,6 @@ _DUPLICATE_KEY = 11000
 
 def edge_id(follower_id: int, followee_id: int) -> str:
     return f"{follower_id}:{followee_id}"
-
-
-class FollowListener(Protocol):
-    async def on_follow(self, follower_id: int, followee_id: int) -> None: ...
-
-    async def on_unfollow(self, follower_id: int, followee_id: int) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,17 +66,14 @@ class FollowService:
         ids: IdGenerator,
         users: UserService,
         counters: CounterService,
+        *,
+        bus: EventBus,
     ) -> None:
         self._follows = db["follows"]
         self._ids = ids
         self._users = users
         self._counters = counters
-        self._listeners: list[FollowListener] = []
-        counters.register_exact(USER, "followers", self.exact_followers)
-        counters.register_exact(USER, "following", self.exact_following)
-
-    def add_listener(self, listener: FollowListener) -> None:
-        self._listeners.append(listener)
+        self._bus = bus
 
     async def ensure_indexes(self) -> None:
         await self._follows.create_index([("followee_id", ASCENDING), ("seq", DESCENDING)], name="followers")
@@ -109,8 +102,7 @@ class FollowService:
             self._counters.adjust(USER, followee_id, "followers", 1),
             self._counters.adjust(USER, follower_id, "following", 1),
         )
-        for listener in self._listeners:
-            await listener.on_follow(follower_id, followee_id)
+        await self._bus.publish(FollowAdded(follower_id, followee_id))
         return True
 
     async def unfollow(self, follower_id: int, followee_id: int) -> bool:
@@ -124,8 +116,7 @@ class FollowService:
             self._counters.adjust(USER, followee_id, "followers", -1),
             self._counters.adjust(USER, follower_id, "following", -1),
         )
-        for listener in self._listeners:
-            await listener.on_unfollow(follower_id, followee_id)
+        await self._bus.publish(FollowRemoved(follower_id, followee_id))
         return True
 
     async def followers(self, user_id: int, after: int | None, limit: int) -> Page[FollowEdge]:

@@ -12,16 +12,18 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from services.timeline.events import FamousPostPublished, FanoutFinished, PostPushed, PostUnpushed
+from services.timeline.job_names import TimelineJob
 from services.timeline.presence import live_key
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Mapping
 
     import redis.asyncio as aioredis
 
     from aperture.settings import Settings
-    from jobs.queue import JobQueue
-    from services.live.channels import LiveEvents
+    from services.foundation.events import EventBus
+    from services.foundation.job_queue import JobQueue
     from services.posts.service import PostRecord, PostService
     from services.social.follows import FollowService
     from services.timeline.feed_store import FeedStore, Window
@@ -31,18 +33,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FANOUT_POST = "fanout_post"
-UNFANOUT_POST = "unfanout_post"
-BACKFILL_FOLLOW = "backfill_follow"
-UNMERGE_FOLLOW = "unmerge_follow"
-PROMOTE_FAMOUS = "promote_famous"
-DEMOTE_FAMOUS = "demote_famous"
 PUSH, UNPUSH, PROMOTE, DEMOTE = "push", "unpush", "promote", "demote"
 _BATCH_JOBS = {
-    PUSH: "fanout_batch",
-    UNPUSH: "unfanout_batch",
-    PROMOTE: "promote_batch",
-    DEMOTE: "demote_batch",
+    PUSH: TimelineJob.FANOUT_BATCH,
+    UNPUSH: TimelineJob.UNFANOUT_BATCH,
+    PROMOTE: TimelineJob.PROMOTE_BATCH,
+    DEMOTE: TimelineJob.DEMOTE_BATCH,
 }
 _ROOT = "root"
 _PENDING_TTL_S = 24 * 3600
@@ -76,10 +72,11 @@ class FanoutService:
         recent: RecentPosts,
         classes: UserClassService,
         presence: PresenceService,
-        live: LiveEvents,
         follows: FollowService,
         posts: PostService,
+        bus: EventBus,
     ) -> None:
+        self._bus = bus
         self._settings = settings
         self._redis = redis
         self._queue = queue
@@ -87,49 +84,45 @@ class FanoutService:
         self._recent = recent
         self._classes = classes
         self._presence = presence
-        self._live = live
         self._follows = follows
         self._posts = posts
         self._open = redis.register_script(_OPEN)
         self._close = redis.register_script(_CLOSE)
-        self.on_lag: Callable[[float], Awaitable[None] | None] | None = None
 
     async def ensure_indexes(self) -> None:
         """Redis only."""
 
-    # Listeners: called by the post and follow services after a change is stored
+    # Reactions to other domains' events (subscribed in services/reactions.py)
 
-    async def on_visible(self, post: PostRecord) -> None:
-        await self._queue.enqueue(FANOUT_POST, post.id, time.time(), job_id=f"fanout:{post.id}")
+    async def on_post_visible(self, post: PostRecord) -> None:
+        await self._queue.enqueue(TimelineJob.FANOUT_POST, post.id, time.time(), job_id=f"fanout:{post.id}")
 
-    async def on_deleted(self, post: PostRecord) -> None:
-        await self._recent.on_deleted(post)
-        await self._live.post_deleted(post.id, post.author_id)
-        await self._queue.enqueue(UNFANOUT_POST, post.id, post.author_id, job_id=f"unfanout:{post.id}")
+    async def on_post_deleted(self, post: PostRecord) -> None:
+        await self._queue.enqueue(
+            TimelineJob.UNFANOUT_POST, post.id, post.author_id, job_id=f"unfanout:{post.id}"
+        )
 
     async def on_follow(self, follower_id: int, followee_id: int) -> None:
-        await self._classes.on_follow(follower_id, followee_id)
-        await self._live.author_added_for_user(follower_id, followee_id)
-        await self._queue.enqueue(BACKFILL_FOLLOW, follower_id, followee_id)
+        await self._queue.enqueue(TimelineJob.BACKFILL_FOLLOW, follower_id, followee_id)
 
     async def on_unfollow(self, follower_id: int, followee_id: int) -> None:
-        await self._classes.on_unfollow(follower_id, followee_id)
-        await self._live.author_removed_for_user(follower_id, followee_id)
-        await self._queue.enqueue(UNMERGE_FOLLOW, follower_id, followee_id)
+        await self._queue.enqueue(TimelineJob.UNMERGE_FOLLOW, follower_id, followee_id)
         # A fan-out batch that read the follower list before the unfollow may push after the
         # removal; a second sweep after the longest batch can run catches that post.
         await self._queue.enqueue(
-            UNMERGE_FOLLOW, follower_id, followee_id, defer_s=self._settings.fanout_sweep_delay_s
+            TimelineJob.UNMERGE_FOLLOW, follower_id, followee_id, defer_s=self._settings.fanout_sweep_delay_s
         )
 
-    async def on_follower_count(self, user_id: int, followers: int) -> None:
-        decision = await self._classes.wants_promotion(user_id, followers)
-        if decision is True:
-            await self._classes.begin_promotion(user_id)
-            await self._queue.enqueue(PROMOTE_FAMOUS, user_id, job_id=f"promote:{user_id}")
-        elif decision is False:
-            await self._classes.begin_demotion(user_id)
-            await self._queue.enqueue(DEMOTE_FAMOUS, user_id, job_id=f"demote:{user_id}")
+    async def on_follower_counts(self, followers: Mapping[int, int]) -> None:
+        """Promote accounts that reached the famous threshold, demote those that fell below it."""
+        for user_id, count in followers.items():
+            decision = await self._classes.wants_promotion(user_id, count)
+            if decision is True:
+                await self._classes.begin_promotion(user_id)
+                await self._queue.enqueue(TimelineJob.PROMOTE_FAMOUS, user_id, job_id=f"promote:{user_id}")
+            elif decision is False:
+                await self._classes.begin_demotion(user_id)
+                await self._queue.enqueue(TimelineJob.DEMOTE_FAMOUS, user_id, job_id=f"demote:{user_id}")
 
     # Job bodies
 
@@ -140,13 +133,13 @@ class FanoutService:
         await self._recent.on_visible(post)
         if await self._classes.is_famous(post.author_id):
             # Pulled at read time; live followers listen on the author's channel
-            await self._live.new_post_by_famous(post.id, post.author_id)
-            await self._report_lag(visible_at)
+            await self._bus.publish(FamousPostPublished(post.id, post.author_id))
+            await self._report_lag(post.id, visible_at)
             return
         _, live = await self._store.push(
             [post.author_id], post.id, post.author_id, cap=self._settings.feed_cap, live_key=live_key
         )
-        await self._live.new_post_for_users(live, post.id, post.author_id)
+        await self._bus.publish(PostPushed(post.id, post.author_id, tuple(live)))
         await self._dispatch(PUSH, post.id, post.author_id, visible_at)
 
     async def push_batch(
@@ -157,7 +150,7 @@ class FanoutService:
             _, live = await self._store.push(
                 follower_ids, post_id, author_id, cap=self._settings.feed_cap, live_key=live_key
             )
-            await self._live.new_post_for_users(live, post_id, author_id)
+            await self._bus.publish(PostPushed(post_id, author_id, tuple(live)))
         await self._finish(PUSH, post_id, position, visible_at)
 
     async def start_removal(self, post_id: int, author_id: int) -> None:
@@ -168,7 +161,7 @@ class FanoutService:
     ) -> None:
         await self._store.unpush([*follower_ids, author_id], post_id, author_id)
         live = await self._presence.live_among(follower_ids)
-        await self._live.deleted_for_users(live, post_id, author_id)
+        await self._bus.publish(PostUnpushed(post_id, author_id, tuple(live)))
         await self._finish(UNPUSH, post_id, position, 0.0)
 
     async def backfill_follow(self, follower_id: int, followee_id: int) -> None:
@@ -242,18 +235,15 @@ class FanoutService:
         if not removed or remaining:
             return
         if task == PUSH:
-            await self._report_lag(visible_at)
+            await self._report_lag(subject_id, visible_at)
         elif task == PROMOTE:
             # Only now do pushes stop: until every reader merges the author, they keep getting pushes
             await self._classes.finish_promotion(subject_id)
 
-    async def _report_lag(self, visible_at: float) -> None:
+    async def _report_lag(self, post_id: int, visible_at: float) -> None:
         lag = time.time() - visible_at
         log.debug("fan-out finished", extra={"lag_s": round(lag, 4)})
-        if self.on_lag is not None:
-            result = self.on_lag(lag)
-            if result is not None:
-                await result
+        await self._bus.publish(FanoutFinished(post_id, lag))
 
     async def pending(self, post_id: int) -> int:
         return int(await self._redis.scard(pending_key(f"{PUSH}:{post_id}")))  # type: ignore[misc]

@@ -26,8 +26,6 @@ if TYPE_CHECKING:
 
 FAMOUS = "{famous}"
 PROMOTING = "{famous}:promoting"
-PROMOTE_JOB = "promote_famous"
-DEMOTE_JOB = "demote_famous"
 _FOLLOWEES_SENTINEL = "-"
 _FAMOUS_FOLLOWS_TTL_S = 24 * 3600
 # KEYS = (famous, promoting); ARGV = user id

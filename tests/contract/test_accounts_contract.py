@@ -13,6 +13,7 @@ from services.accounts.activity import ActivityService
 from services.accounts.sessions import SessionService
 from services.accounts.users import UserService
 from services.foundation.errors import DomainError, ErrorCode
+from services.foundation.events import EventBus
 from services.foundation.ids import IdGenerator
 
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8192)
@@ -64,7 +65,7 @@ async def test_update_profile_invalidates_the_cache(users: UserService) -> None:
 
 
 async def test_sessions_create_resolve_revoke(contract_db: Any, contract_redis: Any) -> None:
-    sessions = SessionService(contract_db, contract_redis)
+    sessions = SessionService(contract_db, contract_redis, EventBus())
     await sessions.ensure_indexes()
     token = await sessions.create(42)
     session = await sessions.resolve(token)
@@ -72,13 +73,13 @@ async def test_sessions_create_resolve_revoke(contract_db: Any, contract_redis: 
     assert session.user_id == 42
     await contract_redis.flushall()  # resolve again from MongoDB, not the cache
     assert (await sessions.resolve(token)) == session
-    await sessions.revoke(session.id)
+    await sessions.revoke(session)
     assert await sessions.resolve(token) is None
     assert await sessions.resolve("ap_unknown") is None
 
 
 async def test_expired_sessions_do_not_resolve(contract_db: Any, contract_redis: Any) -> None:
-    sessions = SessionService(contract_db, contract_redis)
+    sessions = SessionService(contract_db, contract_redis, EventBus())
     token = await sessions.create(7)
     await contract_db["sessions"].update_many(
         {}, {"$set": {"expires_at": datetime.now(UTC) - timedelta(seconds=1)}}

@@ -8,10 +8,11 @@ import pytest
 from argon2 import PasswordHasher
 
 from services.accounts.users import UserService
+from services.counters.service import POST, USER, CounterService
 from services.engagement.comments import CommentService
-from services.engagement.counters import POST, USER, CounterService
 from services.engagement.likes import LikeService
 from services.foundation.clock import utc_now
+from services.foundation.events import EventBus
 from services.foundation.ids import MAX_ID, IdGenerator
 from services.posts.service import PostService, PostStatus
 from services.posts.store import PostStore
@@ -30,22 +31,30 @@ class NoQueue:
 async def graph(contract_db: Any, contract_redis: Any) -> dict[str, Any]:
     ids = IdGenerator(node=2)
     users = UserService(contract_db, contract_redis, ids, PasswordHasher(time_cost=1, memory_cost=8192))
-    counters = CounterService(contract_db, contract_redis, NoQueue())  # type: ignore[arg-type]
+    bus = EventBus()
+    counters = CounterService(contract_db, contract_redis, NoQueue(), bus=bus)  # type: ignore[arg-type]
     posts = PostService(
         PostStore(contract_db, contract_db.client["archive_" + contract_db.name], contract_redis),
         contract_redis,
         ids,
         users,
         counters,
+        bus=bus,
     )
     services = {
         "users": users,
         "counters": counters,
         "posts": posts,
-        "follows": FollowService(contract_db, ids, users, counters),
-        "likes": LikeService(contract_db, contract_redis, ids, posts, counters),
-        "comments": CommentService(contract_db, ids, posts, counters),
+        "follows": FollowService(contract_db, ids, users, counters, bus=bus),
+        "likes": LikeService(contract_db, contract_redis, ids, posts, counters, bus=bus),
+        "comments": CommentService(contract_db, ids, posts, counters, bus=bus),
     }
+    # What services/reactions.py registers in the app: how the flush recounts each field
+    counters.register_exact(USER, "posts", posts.exact_post_counts)
+    counters.register_exact(USER, "followers", services["follows"].exact_followers)
+    counters.register_exact(USER, "following", services["follows"].exact_following)
+    counters.register_exact(POST, "likes", services["likes"].exact_like_counts)
+    counters.register_exact(POST, "comments", services["comments"].exact_comment_counts)
     for service in services.values():
         await service.ensure_indexes()
     names = ["ann", "ben", "cat", "dan"]

@@ -1,15 +1,21 @@
-"""The producer side of the job queue: services enqueue through JobQueue, never through arq directly."""
+"""The producer side of the job queue, and the base of every job name.
+
+Each domain package names its own jobs in an enum derived from `JobName`; jobs/registry.py
+maps every member to its handler, and a test fails when a name has none. Services enqueue
+through `JobQueue`, which takes only `JobName` members, so a job can't be enqueued by a bare
+string that nothing handles. The consumer side (arq's worker) lives in the top-level `jobs/`.
+"""
 
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, cast
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
 
 from aperture.logs import request_id_var
 from aperture.settings import is_cluster_url
-from jobs.registry import REQUEST_ID_KWARG
 
 if TYPE_CHECKING:
     from aperture.settings import Settings
@@ -17,6 +23,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "aperture:queue"
+# Carries the id of the request that enqueued a job into the job's logs
+REQUEST_ID_KWARG = "request_id"
+
+
+class JobName(StrEnum):
+    """Base of the job-name enums that domain packages declare (an enum without members can be
+    subclassed, and each member is the name arq runs the job under)."""
 
 
 def queue_redis_settings(settings: Settings) -> RedisSettings:
@@ -31,19 +44,21 @@ class JobQueue:
         self.pool = pool
 
     async def enqueue(
-        self, function: str, *args: Any, job_id: str | None = None, defer_s: float | None = None
+        self, job: JobName, *args: Any, job_id: str | None = None, defer_s: float | None = None
     ) -> bool:
         """Enqueue a job; False when a job with the same id is already queued or kept."""
+        if not isinstance(job, JobName):
+            raise TypeError(f"jobs are enqueued by a JobName member, not {job!r}")
         # The request id follows the work into the job's logs, and into the jobs it enqueues
-        job = await self.pool.enqueue_job(
-            function,
+        enqueued = await self.pool.enqueue_job(
+            job.value,
             *args,
             _job_id=job_id,
             _defer_by=defer_s,
             _queue_name=QUEUE_NAME,
             **cast("dict[str, Any]", {REQUEST_ID_KWARG: request_id_var.get()}),
         )
-        return job is not None
+        return enqueued is not None
 
     async def depth(self) -> int:
         return int(await self.pool.zcard(QUEUE_NAME))

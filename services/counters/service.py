@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from pymongo import UpdateOne
 
+from services.counters.events import CountsChanged, CountsSettled
+from services.counters.job_names import CounterJob
 from services.foundation.cluster_safe import ScriptBatch
 
 if TYPE_CHECKING:
@@ -28,17 +30,15 @@ if TYPE_CHECKING:
     import redis.asyncio as aioredis
     from pymongo.asynchronous.database import AsyncDatabase
 
-    from jobs.queue import JobQueue
+    from services.foundation.events import EventBus
+    from services.foundation.job_queue import JobQueue
 
     ExactCounter = Callable[[Sequence[int]], Awaitable[dict[int, int]]]
-    ExactListener = Callable[[int, int], Awaitable[None]]
-    ChangeListener = Callable[[str, int], Awaitable[None]]
 
 POST = "post"
 USER = "user"
 FIELDS: dict[str, tuple[str, ...]] = {POST: ("likes", "comments"), USER: ("followers", "following", "posts")}
 DIRTY_SHARDS = 16
-FLUSH_JOB = "flush_counters"
 _TTL_S = 7 * 24 * 3600
 _FLUSH_DELAY_S = 1.0
 
@@ -110,15 +110,16 @@ class CounterService:
         db: AsyncDatabase[dict[str, Any]],
         redis: aioredis.Redis,
         queue: JobQueue,
+        *,
+        bus: EventBus,
         flush_delay_s: float = _FLUSH_DELAY_S,
     ) -> None:
+        self._bus = bus
         self._flush_delay_s = flush_delay_s
         self._counters = db["counters"]
         self._redis = redis
         self._queue = queue
         self._exact: dict[tuple[str, str], ExactCounter] = {}
-        self._on_exact: dict[tuple[str, str], list[ExactListener]] = {}
-        self._on_change: list[ChangeListener] = []
         self._adjust = redis.register_script(_ADJUST)
         self._load = redis.register_script(_LOAD)
         self._correct = redis.register_script(_CORRECT)
@@ -130,16 +131,17 @@ class CounterService:
         """Keyed by "kind:id"; no secondary index."""
 
     def register_exact(self, kind: str, field: str, counter: ExactCounter) -> None:
-        """Each domain service tells the flush how to count its own edges."""
+        """How the flush counts the edges behind one field; the owner of those edges provides it
+        (registered at start-up by services/reactions.py)."""
         self._exact[(kind, field)] = counter
 
-    def on_change(self, listener: ChangeListener) -> None:
-        """Be told of every live adjustment (kind, entity id), e.g. to push counts to watchers."""
-        self._on_change.append(listener)
-
-    def on_exact(self, kind: str, field: str, listener: ExactListener) -> None:
-        """Be told each flushed exact value, e.g. to reclassify users by follower count."""
-        self._on_exact.setdefault((kind, field), []).append(listener)
+    def missing_exact_counters(self) -> list[tuple[str, str]]:
+        return [
+            (kind, field)
+            for kind, fields in FIELDS.items()
+            for field in fields
+            if (kind, field) not in self._exact
+        ]
 
     async def adjust(self, kind: str, entity_id: int, field: str, delta: int) -> None:
         key = counts_key(kind, entity_id)
@@ -154,8 +156,7 @@ class CounterService:
             await self._load_from_store(kind, [entity_id])
             await self._adjust(keys=[key], args=[field, delta])
         await self._schedule_flush()
-        for listener in self._on_change:
-            await listener(kind, entity_id)
+        await self._bus.publish(CountsChanged(kind, entity_id))
 
     async def initialize(self, kind: str, entity_id: int) -> None:
         """A new entity starts at zero everywhere, so its first read needs no store."""
@@ -214,7 +215,8 @@ class CounterService:
         if slot == self._flush_slot:
             return
         self._flush_slot = slot
-        await self._queue.enqueue(FLUSH_JOB, job_id=f"{FLUSH_JOB}:{slot}", defer_s=self._flush_delay_s)
+        flush = CounterJob.FLUSH_COUNTERS
+        await self._queue.enqueue(flush, job_id=f"{flush.value}:{slot}", defer_s=self._flush_delay_s)
 
     async def pending(self) -> int:
         async with self._redis.pipeline(transaction=False) as pipe:
@@ -269,9 +271,9 @@ class CounterService:
             for entity_id in entity_ids
         }
         for field in fields:
-            for listener in self._on_exact.get((kind, field), []):
-                for entity_id in entity_ids:
-                    await listener(entity_id, exact[entity_id][field])
+            await self._bus.publish(
+                CountsSettled(kind, field, {entity_id: exact[entity_id][field] for entity_id in entity_ids})
+            )
         await self._counters.bulk_write(
             [
                 UpdateOne({"_id": f"{kind}:{entity_id}"}, {"$set": values}, upsert=True)

@@ -1,4 +1,4 @@
-"""Fan-out jobs: thin adapters from arq to FanoutService.
+"""Timeline jobs: thin adapters from arq to FanoutService.
 
 A root job pages the follower index and enqueues one batch job per chunk of followers,
 so the batches of one post run in parallel across workers.
@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobs.registry import job, services_of
+from jobs.context import services_of
 
 
-@job(timeout_s=120)
 async def fanout_post(ctx: dict[str, Any], post_id: int, visible_at: float) -> None:
     await services_of(ctx).fanout.start(post_id, visible_at)
 
 
-@job(timeout_s=60)
 async def fanout_batch(
     ctx: dict[str, Any],
     post_id: int,
@@ -28,46 +26,38 @@ async def fanout_batch(
     await services_of(ctx).fanout.push_batch(post_id, author_id, follower_ids, position, visible_at)
 
 
-@job(timeout_s=120)
 async def unfanout_post(ctx: dict[str, Any], post_id: int, author_id: int) -> None:
     await services_of(ctx).fanout.start_removal(post_id, author_id)
 
 
-@job(timeout_s=60)
 async def unfanout_batch(
     ctx: dict[str, Any], post_id: int, author_id: int, follower_ids: list[int], position: str
 ) -> None:
     await services_of(ctx).fanout.unpush_batch(post_id, author_id, follower_ids, position)
 
 
-@job(timeout_s=60)
 async def backfill_follow(ctx: dict[str, Any], follower_id: int, followee_id: int) -> None:
     await services_of(ctx).fanout.backfill_follow(follower_id, followee_id)
 
 
-@job(timeout_s=60)
 async def unmerge_follow(ctx: dict[str, Any], follower_id: int, followee_id: int) -> None:
     await services_of(ctx).fanout.unmerge_follow(follower_id, followee_id)
 
 
-@job(timeout_s=120)
 async def promote_famous(ctx: dict[str, Any], author_id: int) -> None:
     await services_of(ctx).fanout.start_promotion(author_id)
 
 
-@job(timeout_s=60)
 async def promote_batch(
     ctx: dict[str, Any], author_id: int, _author_id: int, follower_ids: list[int], position: str
 ) -> None:
     await services_of(ctx).fanout.promote_batch(author_id, follower_ids, position)
 
 
-@job(timeout_s=120)
 async def demote_famous(ctx: dict[str, Any], author_id: int) -> None:
     await services_of(ctx).fanout.start_demotion(author_id)
 
 
-@job(timeout_s=120)
 async def demote_batch(
     ctx: dict[str, Any], author_id: int, _author_id: int, follower_ids: list[int], position: str
 ) -> None:

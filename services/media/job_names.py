@@ -1,0 +1,12 @@
+"""Media's background jobs (handlers: jobs/media.py)."""
+
+from __future__ import annotations
+
+from services.foundation.job_queue import JobName
+
+
+class MediaJob(JobName):
+    PROCESS_MEDIA = "process_media"
+    RECOVER_MEDIA = "recover_media"
+    PURGE_MEDIA = "purge_media"
+    EXPIRE_UPLOADS = "expire_uploads"
