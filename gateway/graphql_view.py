@@ -34,7 +34,7 @@ from gateway.auth import authenticate, bearer_token
 from gateway.graphiql import graphiql_html
 from gateway.persisted_queries import is_sha256_hex, query_hash
 from gateway.state import gateway_of
-from schema.context import Context
+from resolvers.context import Context
 from services.foundation.errors import ErrorCode
 
 if TYPE_CHECKING:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from graphql import SelectionSetNode
 
     from gateway.rate_limits import Verdict
-    from schema.context import Context
+    from resolvers.context import Context
 
 MUTATION_BUCKETS: dict[str, Bucket] = {
     "signUp": Bucket.ACCOUNT,

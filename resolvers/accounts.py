@@ -1,69 +1,58 @@
+"""Accounts: sign-up, sign-in, sign-out, profiles."""
+
 from __future__ import annotations
 
-from resolvers.mutation_errors import as_payload
-from schema.context import Info
-from schema.types.account import AuthPayload, SignOutPayload, UpdateProfilePayload
-from schema.types.user import User
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from services.accounts.sessions import Session
 
+if TYPE_CHECKING:
+    from resolvers.context import Info
+    from services.accounts.users import UserRecord
 
-async def sign_up(info: Info, username: str, password: str, display_name: str | None = None) -> AuthPayload:
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    token: str
+    user: UserRecord
+
+
+async def sign_up(info: Info, username: str, password: str, display_name: str | None) -> SignedIn:
     services = info.context.services
-
-    async def action() -> AuthPayload:
-        record = await services.users.sign_up(username, password, display_name)
-        token = await services.sessions.create(record.id)
-        return AuthPayload(token=token, user=User.from_record(record))
-
-    return await as_payload(AuthPayload, action)
+    record = await services.users.sign_up(username, password, display_name)
+    return SignedIn(await services.sessions.create(record.id), record)
 
 
-async def sign_in(info: Info, username: str, password: str) -> AuthPayload:
+async def sign_in(info: Info, username: str, password: str) -> SignedIn:
     services = info.context.services
-
-    async def action() -> AuthPayload:
-        record = await services.users.authenticate(username, password)
-        token = await services.sessions.create(record.id)
-        return AuthPayload(token=token, user=User.from_record(record))
-
-    return await as_payload(AuthPayload, action)
+    record = await services.users.authenticate(username, password)
+    return SignedIn(await services.sessions.create(record.id), record)
 
 
-async def sign_out(info: Info) -> SignOutPayload:
+async def sign_out(info: Info) -> bool:
     context = info.context
-
-    async def action() -> SignOutPayload:
-        viewer_id = context.require_viewer()
-        if context.session_id is not None:
-            await context.services.sessions.revoke(Session(context.session_id, viewer_id))
-        return SignOutPayload(signed_out=True)
-
-    return await as_payload(SignOutPayload, action)
+    viewer_id = context.require_viewer()
+    if context.session_id is not None:
+        await context.services.sessions.revoke(Session(context.session_id, viewer_id))
+    return True
 
 
-async def update_profile(
-    info: Info, display_name: str | None = None, bio: str | None = None
-) -> UpdateProfilePayload:
+async def update_profile(info: Info, display_name: str | None, bio: str | None) -> UserRecord:
     context = info.context
-
-    async def action() -> UpdateProfilePayload:
-        viewer_id = context.require_viewer()
-        record = await context.services.users.update_profile(viewer_id, display_name, bio)
-        return UpdateProfilePayload(user=User.from_record(record))
-
-    return await as_payload(UpdateProfilePayload, action)
+    viewer_id = context.require_viewer()
+    return await context.services.users.update_profile(viewer_id, display_name, bio)
 
 
-async def viewer(info: Info) -> User | None:
+async def viewer(info: Info) -> UserRecord | None:
     context = info.context
     if context.viewer_id is None:
         return None
-    record = await context.loaders.user_by_id.load(context.viewer_id)
-    return User.from_record(record) if record else None
+    return await context.loaders.user_by_id.load(context.viewer_id)
 
 
-async def user_by_username(info: Info, username: str) -> User | None:
+async def user_by_username(info: Info, username: str) -> UserRecord | None:
     record = await info.context.services.users.get_by_username(username)
     if record is not None:
         info.context.loaders.user_by_id.prime(record.id, record)
-    return User.from_record(record) if record else None
+    return record

@@ -7,24 +7,36 @@ which is most of the cost of a page in strawberry (about 40 microseconds per awa
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-from schema.types import post as post_types
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from schema.context import Info
-    from schema.types.post import Post
-    from services.posts.service import PostRecord
+    from dataloaders import Loaders
+    from services.accounts.users import UserRecord
+    from services.counters.service import Counts
+    from services.posts.records import PostRecord
 
 _AUTHOR_FIELDS = {"author"}
 _COUNT_FIELDS = {"likeCount", "commentCount"}
 _LIKED_FIELDS = {"viewerHasLiked"}
 
 
-async def hydrate_posts(info: Info, records: Sequence[PostRecord], fields: set[str]) -> list[Post]:
-    loaders = info.context.loaders
+@dataclass(frozen=True, slots=True)
+class HydratedPost:
+    """A post with what a page asked for loaded in batches; None where nothing was loaded,
+    and the field then loads on demand."""
+
+    record: PostRecord
+    author: UserRecord | None = None
+    counts: Counts | None = None
+    liked: bool | None = None
+
+
+async def hydrate_posts(
+    loaders: Loaders, records: Sequence[PostRecord], fields: set[str]
+) -> list[HydratedPost]:
     for record in records:
         loaders.post_by_id.prime(record.id, record)
     post_ids = [record.id for record in records]
@@ -38,7 +50,7 @@ async def hydrate_posts(info: Info, records: Sequence[PostRecord], fields: set[s
     results = dict(zip(jobs, await asyncio.gather(*jobs.values()), strict=True))
     empty: list[Any] = [None] * len(records)
     return [
-        post_types.Post.from_record(record, author=author, counts=counts, liked=liked)
+        HydratedPost(record, author=author, counts=counts, liked=liked)
         for record, author, counts, liked in zip(
             records,
             results.get("author", empty),

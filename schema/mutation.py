@@ -3,6 +3,8 @@ from __future__ import annotations
 import strawberry
 
 from resolvers import accounts, interactions, posts, uploads
+from resolvers.context import Info
+from schema.payload_errors import as_payload
 from schema.types.account import AuthPayload, SignOutPayload, UpdateProfilePayload
 from schema.types.payloads import (
     AddCommentPayload,
@@ -12,53 +14,90 @@ from schema.types.payloads import (
     FollowPayload,
     LikePayload,
 )
-from schema.types.upload import RequestUploadPayload
+from schema.types.upload import MediaInput, RequestUploadPayload
 
 
 @strawberry.type
 class Mutation:
-    sign_up: AuthPayload = strawberry.mutation(
-        resolver=accounts.sign_up, description="Create an account and sign in."
-    )
-    sign_in: AuthPayload = strawberry.mutation(
-        resolver=accounts.sign_in, description="Exchange a username and password for a bearer token."
-    )
-    sign_out: SignOutPayload = strawberry.mutation(
-        resolver=accounts.sign_out, description="Revoke the token this request was made with."
-    )
-    update_profile: UpdateProfilePayload = strawberry.mutation(
-        resolver=accounts.update_profile, description="Change the viewer's display name or bio."
-    )
-    request_upload: RequestUploadPayload = strawberry.mutation(
-        resolver=uploads.request_upload,
+    @strawberry.mutation(description="Create an account and sign in.")
+    async def sign_up(
+        self, info: Info, username: str, password: str, display_name: str | None = None
+    ) -> AuthPayload:
+        outcome = accounts.sign_up(info, username, password, display_name)
+        return await as_payload(AuthPayload, outcome, AuthPayload.signed_in)
+
+    @strawberry.mutation(description="Exchange a username and password for a bearer token.")
+    async def sign_in(self, info: Info, username: str, password: str) -> AuthPayload:
+        return await as_payload(
+            AuthPayload, accounts.sign_in(info, username, password), AuthPayload.signed_in
+        )
+
+    @strawberry.mutation(description="Revoke the token this request was made with.")
+    async def sign_out(self, info: Info) -> SignOutPayload:
+        return await as_payload(
+            SignOutPayload, accounts.sign_out(info), lambda done: SignOutPayload(signed_out=done)
+        )
+
+    @strawberry.mutation(description="Change the viewer's display name or bio.")
+    async def update_profile(
+        self, info: Info, display_name: str | None = None, bio: str | None = None
+    ) -> UpdateProfilePayload:
+        outcome = accounts.update_profile(info, display_name, bio)
+        return await as_payload(UpdateProfilePayload, outcome, UpdateProfilePayload.for_user)
+
+    @strawberry.mutation(
         description="Get a presigned target to send a photo or video to, straight to blob storage. "
-        "Accepted: image/jpeg, image/png, image/webp, image/heic, image/gif, video/mp4, video/quicktime.",
+        "Accepted: image/jpeg, image/png, image/webp, image/heic, image/gif, video/mp4, video/quicktime."
     )
-    create_post: CreatePostPayload = strawberry.mutation(
-        resolver=posts.create_post,
+    async def request_upload(self, info: Info, content_type: str, byte_size: int) -> RequestUploadPayload:
+        outcome = uploads.request_upload(info, content_type, byte_size)
+        return await as_payload(RequestUploadPayload, outcome, RequestUploadPayload.for_ticket)
+
+    @strawberry.mutation(
         description="Publish a post: a caption with 1 to 10 uploaded photos or videos (a carousel), or a "
         "caption alone. A post with media is PROCESSING, and visible to others only when every item is "
-        "READY. Hashtags and @mentions in the caption are parsed and stored.",
+        "READY. Hashtags and @mentions in the caption are parsed and stored."
     )
-    delete_post: DeletePostPayload = strawberry.mutation(
-        resolver=posts.delete_post, description="Delete one of the viewer's posts."
-    )
-    follow: FollowPayload = strawberry.mutation(
-        resolver=interactions.follow, description="Follow a user. Idempotent."
-    )
-    unfollow: FollowPayload = strawberry.mutation(
-        resolver=interactions.unfollow, description="Stop following a user. Idempotent."
-    )
-    like_post: LikePayload = strawberry.mutation(
-        resolver=interactions.like_post, description="Like a post. Idempotent: one like per user and post."
-    )
-    unlike_post: LikePayload = strawberry.mutation(
-        resolver=interactions.unlike_post, description="Withdraw a like. Idempotent."
-    )
-    add_comment: AddCommentPayload = strawberry.mutation(
-        resolver=interactions.add_comment, description="Comment on a post (at most 2,200 characters)."
-    )
-    delete_comment: DeleteCommentPayload = strawberry.mutation(
-        resolver=interactions.delete_comment,
-        description="Delete a comment: allowed to its author and to the post's author.",
-    )
+    async def create_post(
+        self, info: Info, caption: str = "", media: list[MediaInput] | None = None
+    ) -> CreatePostPayload:
+        items = [(item.upload_id, item.alt_text) for item in media] if media is not None else None
+        return await as_payload(
+            CreatePostPayload, posts.create_post(info, caption, items), CreatePostPayload.for_post
+        )
+
+    @strawberry.mutation(description="Delete one of the viewer's posts.")
+    async def delete_post(self, info: Info, id: strawberry.ID) -> DeletePostPayload:  # noqa: A002 - GraphQL argument name
+        return await as_payload(DeletePostPayload, posts.delete_post(info, id), DeletePostPayload.for_post_id)
+
+    @strawberry.mutation(description="Follow a user. Idempotent.")
+    async def follow(self, info: Info, user_id: strawberry.ID) -> FollowPayload:
+        outcome = interactions.follow(info, user_id, follow=True)
+        return await as_payload(FollowPayload, outcome, FollowPayload.for_change)
+
+    @strawberry.mutation(description="Stop following a user. Idempotent.")
+    async def unfollow(self, info: Info, user_id: strawberry.ID) -> FollowPayload:
+        outcome = interactions.follow(info, user_id, follow=False)
+        return await as_payload(FollowPayload, outcome, FollowPayload.for_change)
+
+    @strawberry.mutation(description="Like a post. Idempotent: one like per user and post.")
+    async def like_post(self, info: Info, post_id: strawberry.ID) -> LikePayload:
+        return await as_payload(
+            LikePayload, interactions.like(info, post_id, like=True), LikePayload.for_change
+        )
+
+    @strawberry.mutation(description="Withdraw a like. Idempotent.")
+    async def unlike_post(self, info: Info, post_id: strawberry.ID) -> LikePayload:
+        return await as_payload(
+            LikePayload, interactions.like(info, post_id, like=False), LikePayload.for_change
+        )
+
+    @strawberry.mutation(description="Comment on a post (at most 2,200 characters).")
+    async def add_comment(self, info: Info, post_id: strawberry.ID, text: str) -> AddCommentPayload:
+        outcome = interactions.add_comment(info, post_id, text)
+        return await as_payload(AddCommentPayload, outcome, AddCommentPayload.for_comment)
+
+    @strawberry.mutation(description="Delete a comment: allowed to its author and to the post's author.")
+    async def delete_comment(self, info: Info, id: strawberry.ID) -> DeleteCommentPayload:  # noqa: A002 - GraphQL argument name
+        outcome = interactions.delete_comment(info, id)
+        return await as_payload(DeleteCommentPayload, outcome, DeleteCommentPayload.for_comment_id)

@@ -3,23 +3,33 @@ from __future__ import annotations
 import strawberry
 
 from resolvers import accounts, nodes, posts
+from resolvers.context import Info
 from schema.types.common import Node
+from schema.types.nodes import node_of
 from schema.types.post import Post
 from schema.types.user import User
 
 
 @strawberry.type
 class Query:
-    viewer: User | None = strawberry.field(
-        resolver=accounts.viewer, description="The signed-in user, or null without a valid token."
-    )
-    user: User | None = strawberry.field(
-        resolver=accounts.user_by_username, description="A user by username (case-insensitive)."
-    )
-    post: Post | None = strawberry.field(
-        resolver=posts.post, description="A post by id. NOT_FOUND when it does not exist or was deleted."
-    )
-    node: Node | None = strawberry.field(resolver=nodes.node, description="Any object by its global id.")
-    nodes: list[Node | None] = strawberry.field(
-        resolver=nodes.nodes, description="Up to 100 objects by global id, in order."
-    )
+    @strawberry.field(description="The signed-in user, or null without a valid token.")
+    async def viewer(self, info: Info) -> User | None:
+        record = await accounts.viewer(info)
+        return User.from_record(record) if record else None
+
+    @strawberry.field(description="A user by username (case-insensitive).")
+    async def user(self, info: Info, username: str) -> User | None:
+        record = await accounts.user_by_username(info, username)
+        return User.from_record(record) if record else None
+
+    @strawberry.field(description="A post by id. NOT_FOUND when it does not exist or was deleted.")
+    async def post(self, info: Info, id: strawberry.ID) -> Post | None:  # noqa: A002 - GraphQL argument name
+        return Post.from_record(await posts.post(info, id))
+
+    @strawberry.field(description="Any object by its global id.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:  # noqa: A002 - Relay names it `id`
+        return node_of(await nodes.node(info, id))
+
+    @strawberry.field(description="Up to 100 objects by global id, in order.")
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        return [node_of(record) for record in await nodes.nodes(info, list(ids))]

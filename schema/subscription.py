@@ -1,22 +1,34 @@
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+
 import strawberry
 
 from resolvers import subscriptions
+from resolvers.context import Info
 from schema.types.live import HomeTimelineEvent, PostUpdate
 
 
 @strawberry.type
 class Subscription:
-    home_timeline_updates: HomeTimelineEvent = strawberry.subscription(  # type: ignore[assignment]
-        resolver=subscriptions.home_timeline_updates,
+    @strawberry.subscription(
         description="The viewer's home timeline as it changes, over graphql-transport-ws. Authenticate with "
         '`{"Authorization": "Bearer <token>"}` in connection_init. To resume after a disconnect, pass the '
         "last cursor as `after` (and, to skip posts already on screen, their ids as `seen`): what was missed "
-        "is replayed first, oldest first.",
+        "is replayed first, oldest first."
     )
-    post_updates: PostUpdate = strawberry.subscription(  # type: ignore[assignment]
-        resolver=subscriptions.post_updates,
+    async def home_timeline_updates(
+        self, info: Info, after: str | None = None, seen: list[strawberry.ID] | None = None
+    ) -> AsyncGenerator[HomeTimelineEvent, None]:
+        async for update in subscriptions.home_timeline_updates(
+            info, after, list(seen) if seen is not None else None
+        ):
+            yield HomeTimelineEvent.from_update(update)
+
+    @strawberry.subscription(
         description="Live like and comment counts of a post on screen; "
-        "ends with deleted=true if it is deleted.",
+        "ends with deleted=true if it is deleted."
     )
+    async def post_updates(self, info: Info, id: strawberry.ID) -> AsyncGenerator[PostUpdate, None]:  # noqa: A002 - GraphQL argument name
+        async for state in subscriptions.post_updates(info, id):
+            yield PostUpdate.from_state(state)

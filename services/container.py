@@ -23,7 +23,9 @@ from services.foundation.id_leases import NodeLease
 from services.foundation.ids import IdGenerator
 from services.foundation.stores import redis_is_cluster
 from services.live.channels import LiveEvents
+from services.live.home_stream import HomeStream
 from services.live.hub import LiveHub
+from services.live.post_stream import PostStream
 from services.media.compose import PostComposer
 from services.media.processing import MediaProcessor
 from services.media.uploads import UploadService
@@ -63,6 +65,8 @@ class Services:
     presence: PresenceService
     live: LiveEvents
     live_hub: LiveHub
+    home_stream: HomeStream
+    post_stream: PostStream
     classes: UserClassService
     recent: RecentPosts
     fanout: FanoutService
@@ -116,6 +120,10 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
         settings=settings, redis=redis, queue=queue, posts=posts, uploads=uploads, blobs=stores.blobs, bus=bus
     )
     live = LiveEvents(redis)
+    live_hub = LiveHub(redis, prefetch=live.prefetcher(posts))
+    home = HomeTimeline(
+        settings=settings, store=feed_store, recent=recent, classes=classes, posts=posts, follows=follows
+    )
     services = Services(
         settings=settings,
         stores=stores,
@@ -133,7 +141,11 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
         comments=CommentService(db, ids, posts, counters, bus=bus),
         presence=presence,
         live=live,
-        live_hub=LiveHub(redis, prefetch=live.prefetcher(posts)),
+        live_hub=live_hub,
+        home_stream=HomeStream(
+            settings=settings, home=home, posts=posts, presence=presence, classes=classes, hub=live_hub
+        ),
+        post_stream=PostStream(posts=posts, counters=counters, live=live, hub=live_hub),
         classes=classes,
         recent=recent,
         fanout=FanoutService(
@@ -160,9 +172,7 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
             queue=queue,
             bus=bus,
         ),
-        home=HomeTimeline(
-            settings=settings, store=feed_store, recent=recent, classes=classes, posts=posts, follows=follows
-        ),
+        home=home,
     )
     wire_reactions(services)
     return services

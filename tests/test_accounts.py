@@ -155,7 +155,7 @@ async def test_malformed_node_ids_are_invalid_id(api: Api, bad_id: str) -> None:
 
 
 async def test_well_formed_but_unknown_node_is_null(api: Api) -> None:
-    from schema.ids import to_global_id
+    from resolvers.global_ids import to_global_id
 
     data = await api.gql("query($id: ID!) { node(id: $id) { id } }", {"id": to_global_id("User", 12345)})
     assert data["node"] is None

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from schema.ids import parse_global_id
+from resolvers.global_ids import parse_global_id
 from services.counters.service import POST, USER, counts_key, dirty_key
 from tests.helpers import FOLLOW, LIKE, UNFOLLOW, UNLIKE, Api, create_post
 

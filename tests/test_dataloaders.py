@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from redis.asyncio.connection import AbstractConnection
 
-from schema.ids import parse_global_id
+from resolvers.global_ids import parse_global_id
 from services.accounts.users import user_key
 from tests.helpers import LIKE, Api, create_post, follow
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from schema.ids import to_global_id
+from resolvers.global_ids import to_global_id
 from tests.helpers import FOLLOW, UNFOLLOW, Api, follow
 
 if TYPE_CHECKING:

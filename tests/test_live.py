@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import websockets
 
-from schema.ids import parse_global_id
+from resolvers.global_ids import parse_global_id
 from services.live.channels import user_channel
 from services.live.hub import LiveHub, SlowConsumerError
 from services.timeline.presence import live_key

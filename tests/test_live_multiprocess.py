@@ -16,7 +16,7 @@ import pytest
 import redis.asyncio as aioredis
 import websockets
 
-from schema.ids import parse_global_id
+from resolvers.global_ids import parse_global_id
 from services.timeline.presence import live_key
 from tests.helpers import Api, create_post, follow
 from tests.live_client import LiveClient

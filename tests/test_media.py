@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from wand.image import Image
 
-from schema.ids import parse_global_id
+from resolvers.global_ids import parse_global_id
 from services.foundation.blobs import LocalBlobStore
 from services.foundation.clock import utc_now
 from services.media.job_names import MediaJob
@@ -274,7 +274,7 @@ async def test_create_post_checks_every_upload(api: Api, http: httpx.AsyncClient
         assert payload["post"] is None
         return [error["code"] for error in payload["errors"]]
 
-    from schema.ids import to_global_id
+    from resolvers.global_ids import to_global_id
 
     assert await codes([{"uploadId": to_global_id("Upload", 12345)}]) == ["UPLOAD_NOT_FOUND"]
     assert await codes([{"uploadId": "not-an-id"}]) == ["INVALID_ID"]

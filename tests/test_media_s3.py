@@ -16,7 +16,7 @@ from moto.server import ThreadedMotoServer
 
 from aperture.settings import Settings
 from jobs.worker import build_worker
-from schema.ids import parse_global_id
+from resolvers.global_ids import parse_global_id
 from services.runtime import open_services
 from tests import media_files
 from tests.conftest import free_port, serving

@@ -24,7 +24,7 @@ async def test_create_and_read_a_post(api: Api) -> None:
 
 
 async def test_post_ids_grow_with_time_and_fit_in_a_double(api: Api) -> None:
-    from schema.ids import parse_global_id
+    from resolvers.global_ids import parse_global_id
 
     author = await api.new_user()
     ids = [parse_global_id(await create_post(api, author, f"post {i}"))[1] for i in range(5)]
@@ -79,7 +79,7 @@ async def test_ids_of_the_wrong_type_or_shape(api: Api) -> None:
     assert wrong_type[0]["extensions"]["code"] == "INVALID_ID"
     malformed = await api.gql_errors(POST, {"id": "%%%"})
     assert malformed[0]["extensions"]["code"] == "INVALID_ID"
-    from schema.ids import to_global_id
+    from resolvers.global_ids import to_global_id
 
     unknown = await api.gql_errors(POST, {"id": to_global_id("Post", 424242)})
     assert unknown[0]["extensions"]["code"] == "NOT_FOUND"

@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from schema.ids import parse_global_id
+from resolvers.global_ids import parse_global_id
 from services.archive.job_names import ArchiveJob
 from services.posts.records import PostStatus
 from services.posts.store import CEILING_KEY, PostStore

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from schema.ids import parse_global_id, to_global_id
+from resolvers.global_ids import parse_global_id, to_global_id
 from services.timeline.feed_store import feed_key
 
 if TYPE_CHECKING:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import strawberry
 
 from schema.types.common import UserError
 from schema.types.user import User
+
+if TYPE_CHECKING:
+    from resolvers.accounts import SignedIn
+    from services.accounts.users import UserRecord
 
 
 @strawberry.type
@@ -15,6 +21,10 @@ class AuthPayload:
     )
     user: User | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def signed_in(cls, result: SignedIn) -> AuthPayload:
+        return cls(token=result.token, user=User.from_record(result.user))
 
 
 @strawberry.type
@@ -27,3 +37,7 @@ class SignOutPayload:
 class UpdateProfilePayload:
     user: User | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def for_user(cls, record: UserRecord) -> UpdateProfilePayload:
+        return cls(user=User.from_record(record))

@@ -5,13 +5,17 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from schema.context import Info
-from schema.ids import to_global_id
+from resolvers import comment_fields
+from resolvers.context import Info
+from resolvers.cursors import encode_cursor
+from resolvers.global_ids import to_global_id
 from schema.types import post as post_types
 from schema.types import user as user_types
 from schema.types.common import Node
+from schema.types.connections import CommentConnection, CommentEdge, page_info
 
 if TYPE_CHECKING:
+    from resolvers.pages import EdgePage
     from schema.types.post import Post
     from schema.types.user import User
     from services.engagement.comments import CommentRecord
@@ -38,12 +42,20 @@ class Comment(Node):
 
     @strawberry.field
     async def author(self, info: Info) -> Annotated[User, strawberry.lazy("schema.types.user")] | None:
-        record = await info.context.loaders.user_by_id.load(self.author_row_id)
+        record = await comment_fields.author(info, self.author_row_id)
         return user_types.User.from_record(record) if record else None
 
     @strawberry.field(description="The post, or null once it is deleted.")
     async def post(self, info: Info) -> Annotated[Post, strawberry.lazy("schema.types.post")] | None:
-        record = await info.context.loaders.post_by_id.load(self.post_row_id)
-        if record is None or not record.visible_to(info.context.viewer_id):
-            return None
-        return post_types.Post.from_record(record)
+        record = await comment_fields.post(info, self.post_row_id)
+        return post_types.Post.from_record(record) if record else None
+
+
+def comment_connection(page: EdgePage[CommentRecord]) -> CommentConnection:
+    return CommentConnection(
+        edges=[
+            CommentEdge(cursor=encode_cursor(edge.key), node=Comment.from_record(edge.node))
+            for edge in page.edges
+        ],
+        page_info=page_info(page.keys, page.has_next, page.has_previous),
+    )

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from schema.cursors import encode_cursor
+from resolvers.cursors import encode_cursor
 from schema.types.common import PageInfo
 
 if TYPE_CHECKING:

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING
 
 import strawberry
 
+from resolvers.cursors import encode_cursor
+from resolvers.global_ids import to_global_id
 from schema.types.post import Post
+
+if TYPE_CHECKING:
+    from resolvers.subscriptions import HomeUpdate
+    from services.live.post_stream import PostLiveState
 
 
 @strawberry.enum(description="What happened in the home timeline.")
@@ -32,6 +39,19 @@ class HomeTimelineEvent:
     post_id: strawberry.ID | None = None
     author_id: strawberry.ID | None = None
 
+    @classmethod
+    def from_update(cls, update: HomeUpdate) -> HomeTimelineEvent:
+        event = update.event
+        return cls(
+            type=HomeTimelineEventType(event.kind.value),
+            cursor=encode_cursor(event.cursor) if event.cursor is not None else None,
+            post=Post.from_hydrated(update.post) if update.post is not None else None,
+            post_id=strawberry.ID(to_global_id("Post", event.post_id)) if event.post_id is not None else None,
+            author_id=strawberry.ID(to_global_id("User", event.author_id))
+            if event.author_id is not None
+            else None,
+        )
+
 
 @strawberry.type(description="The live state of one post.")
 class PostUpdate:
@@ -39,3 +59,12 @@ class PostUpdate:
     like_count: int
     comment_count: int
     deleted: bool = False
+
+    @classmethod
+    def from_state(cls, state: PostLiveState) -> PostUpdate:
+        return cls(
+            post_id=strawberry.ID(to_global_id("Post", state.post_id)),
+            like_count=state.like_count,
+            comment_count=state.comment_count,
+            deleted=state.deleted,
+        )

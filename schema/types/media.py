@@ -5,8 +5,9 @@ from typing import Annotated
 
 import strawberry
 
-from schema.context import Info
-from schema.ids import to_global_id
+from resolvers import media_fields
+from resolvers.context import Info
+from resolvers.global_ids import to_global_id
 from services.posts.service import MediaItem, MediaKind, MediaState
 
 MediaTypeEnum = strawberry.enum(MediaKind, name="MediaType", description="A photo or a video.")
@@ -56,12 +57,6 @@ class Media:
             duration_seconds=item.duration_s,
         )
 
-    def _variant_url(self, info: Info, name: str) -> str | None:
-        if self.item.state is not MediaState.READY:
-            return None
-        key = self.item.variants.get(name)
-        return info.context.services.stores.blobs.public_url(key) if key else None
-
     @strawberry.field(description="An image variant (for videos: the poster at that size), via the CDN.")
     def url(
         self,
@@ -69,12 +64,12 @@ class Media:
         size: MediaSize = MediaSize.MEDIUM,
         image_format: Annotated[ImageFormat, strawberry.argument(name="format")] = ImageFormat.WEBP,
     ) -> str | None:
-        return self._variant_url(info, f"{size.value}.{image_format.value}")
+        return media_fields.variant_url(info, self.item, f"{size.value}.{image_format.value}")
 
     @strawberry.field(description="The adaptive HLS master playlist of a video.")
     def hls_url(self, info: Info) -> str | None:
-        return self._variant_url(info, "hls")
+        return media_fields.variant_url(info, self.item, "hls")
 
     @strawberry.field(description="A video's poster frame (JPEG, high size).")
     def poster_url(self, info: Info) -> str | None:
-        return self._variant_url(info, "poster")
+        return media_fields.variant_url(info, self.item, "poster")

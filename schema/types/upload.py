@@ -4,7 +4,7 @@ from datetime import datetime
 
 import strawberry
 
-from schema.ids import to_global_id
+from resolvers.global_ids import to_global_id
 from schema.types.common import UserError
 from services.media.uploads import UploadTicket
 
@@ -51,6 +51,10 @@ class Upload:
 class RequestUploadPayload:
     upload: Upload | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def for_ticket(cls, ticket: UploadTicket) -> RequestUploadPayload:
+        return cls(upload=Upload.from_ticket(ticket))
 
 
 @strawberry.input(description="One photo or video of a new post.")

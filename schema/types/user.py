@@ -5,15 +5,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from resolvers import graph, timelines
-from schema.context import Info
-from schema.ids import to_global_id
+from resolvers import graph, timelines, user_fields
+from resolvers.context import Info
+from resolvers.cursors import encode_cursor
+from resolvers.global_ids import to_global_id
+from schema.types import post as post_types
 from schema.types.common import Node
-from services.foundation.errors import forbidden
+from schema.types.connections import UserConnection, UserEdge, page_info
 from services.timeline.user_classes import UserClass
 
 if TYPE_CHECKING:
-    from schema.types.connections import PostConnection, UserConnection
+    from resolvers.pages import EdgePage
+    from schema.types.connections import PostConnection
     from services.accounts.users import UserRecord
 
 PostConnectionRef = Annotated["PostConnection", strawberry.lazy("schema.types.connections")]
@@ -56,50 +59,52 @@ class User(Node):
 
     @strawberry.field
     async def follower_count(self, info: Info) -> int:
-        return (await info.context.loaders.user_counts.load(self.row_id))["followers"]
+        return await user_fields.count(info, self.row_id, "followers")
 
     @strawberry.field
     async def following_count(self, info: Info) -> int:
-        return (await info.context.loaders.user_counts.load(self.row_id))["following"]
+        return await user_fields.count(info, self.row_id, "following")
 
     @strawberry.field
     async def post_count(self, info: Info) -> int:
-        return (await info.context.loaders.user_counts.load(self.row_id))["posts"]
+        return await user_fields.count(info, self.row_id, "posts")
 
     @strawberry.field(description="Whether the signed-in user follows this user.")
     async def viewer_follows(self, info: Info) -> bool:
-        return await info.context.loaders.viewer_follows.load(self.row_id)
+        return await user_fields.viewer_follows(info, self.row_id)
 
     @strawberry.field(description="Whether this user follows the signed-in user.")
     async def follows_viewer(self, info: Info) -> bool:
-        return await info.context.loaders.follows_viewer.load(self.row_id)
+        return await user_fields.follows_viewer(info, self.row_id)
 
     @strawberry.field(description="This user's posts, newest first (the user timeline).")
     async def posts(self, info: Info, first: int, after: str | None = None) -> PostConnectionRef:
-        return await timelines.user_timeline(info, self.row_id, first, after)
+        return post_types.post_connection(await timelines.user_timeline(info, self.row_id, first, after))
 
     @strawberry.field(description="Who follows this user, most recent first.")
     async def followers(self, info: Info, first: int, after: str | None = None) -> UserConnectionRef:
-        return await graph.followers(info, self.row_id, first, after)
+        return user_connection(await graph.followers(info, self.row_id, first, after))
 
     @strawberry.field(description="Who this user follows, most recent first.")
     async def following(self, info: Info, first: int, after: str | None = None) -> UserConnectionRef:
-        return await graph.following(info, self.row_id, first, after)
+        return user_connection(await graph.following(info, self.row_id, first, after))
 
     @strawberry.field(
         description="The home timeline: posts of the accounts this user follows, newest first. "
         "Only readable as `viewer`."
     )
     async def home_timeline(self, info: Info, first: int, after: str | None = None) -> PostConnectionRef:
-        if info.context.viewer_id != self.row_id:
-            raise forbidden("a home timeline is private to its owner")
-        return await timelines.home_timeline(info, first, after)
+        return post_types.post_connection(await timelines.home_timeline(info, self.row_id, first, after))
 
     @strawberry.field(description="Account settings; only the account's owner may read them.")
     async def settings(self, info: Info) -> AccountSettings:
-        if info.context.viewer_id != self.row_id:
-            raise forbidden("account settings are private to their owner")
-        services = info.context.services
-        (last_seen,) = await services.activity.last_seen([self.row_id])
-        user_class = await services.classes.classify(self.row_id)
-        return AccountSettings(last_seen_at=last_seen, user_class=user_class)
+        record = await user_fields.account_settings(info, self.row_id)
+        return AccountSettings(last_seen_at=record.last_seen_at, user_class=record.user_class)
+
+
+def user_connection(page: EdgePage[UserRecord]) -> UserConnection:
+    edges = [
+        UserEdge(cursor=encode_cursor(edge.key), node=User.from_record(edge.node), since=edge.since)  # type: ignore[arg-type]
+        for edge in page.edges
+    ]
+    return UserConnection(edges=edges, page_info=page_info(page.keys, page.has_next, page.has_previous))

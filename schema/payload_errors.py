@@ -16,10 +16,15 @@ class _Payload(Protocol):
 
 
 PayloadT = TypeVar("PayloadT", bound=_Payload)
+ResultT = TypeVar("ResultT")
 
 
-async def as_payload(payload_type: type[PayloadT], action: Callable[[], Awaitable[PayloadT]]) -> PayloadT:
+async def as_payload(
+    payload_type: type[PayloadT], outcome: Awaitable[ResultT], build: Callable[[ResultT], PayloadT]
+) -> PayloadT:
+    """The payload `build` makes of the resolver's `outcome`, or one carrying its DomainError."""
     try:
-        return await action()
+        result = await outcome
     except DomainError as error:
         return payload_type(errors=[UserError.from_domain(error)])
+    return build(result)

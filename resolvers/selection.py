@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
     from strawberry.types.nodes import Selection
 
-    from schema.context import Info
+    from resolvers.context import Info
 
 
 def _flatten(selections: Iterable[Selection]) -> list[SelectedField]:

@@ -1,0 +1,230 @@
+"""The live home timeline of one reader: replay what they missed, then stream what changes.
+
+Opening a stream first listens, then replays: it opens the live channels, then sends what the
+client missed since its cursor (minus a catch-up window that covers fan-out lag, and minus the
+posts it says it has), then streams. Events come in batches (one per pub/sub message or
+replay), so the caller can hydrate each batch's posts together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from services.foundation.clock import utc_now
+from services.foundation.errors import DomainError, ErrorCode
+from services.foundation.ids import id_floor_for, id_time
+from services.live.channels import (
+    AUTHOR_ADDED,
+    AUTHOR_REMOVED,
+    DELETED_POST,
+    NEW_POST,
+    author_channel,
+    user_channel,
+)
+from services.live.hub import RESYNC, SlowConsumerError
+from services.posts.records import PostRecord, PostStatus
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncGenerator
+
+    from aperture.settings import Settings
+    from services.live.hub import LiveHub, LiveSubscription
+    from services.posts.service import PostService
+    from services.timeline.home import HomeTimeline
+    from services.timeline.presence import PresenceService
+    from services.timeline.user_classes import UserClassService
+
+MAX_REPLAY = 200
+PRESENCE_REFRESH_S = 20.0
+CHANNELS_REFRESH_S = 60.0
+
+
+class HomeEventKind(Enum):
+    POST_ADDED = "POST_ADDED"
+    POST_REMOVED = "POST_REMOVED"
+    AUTHOR_REMOVED = "AUTHOR_REMOVED"
+    RESYNC = "RESYNC"
+
+
+@dataclass(slots=True)
+class HomeStreamEvent:
+    """One change. `cursor` is where to resume (every kind but RESYNC carries one)."""
+
+    kind: HomeEventKind
+    post: PostRecord | None = None
+    post_id: int | None = None
+    author_id: int | None = None
+    cursor: int | None = None
+
+
+def _added(records: list[PostRecord]) -> list[HomeStreamEvent]:
+    return [HomeStreamEvent(HomeEventKind.POST_ADDED, post=record, cursor=record.id) for record in records]
+
+
+def _removed(post_id: int) -> HomeStreamEvent:
+    return HomeStreamEvent(HomeEventKind.POST_REMOVED, post_id=post_id)
+
+
+@dataclass
+class _Replay:
+    """What a stream's client holds: the posts it listed as `seen`, the posts this stream
+    `delivered`, and `since`, where the stream began (its cursor, or when it subscribed)."""
+
+    seen: set[int]
+    since: int
+    delivered: set[int] = field(default_factory=set)
+
+    def resume_point(self) -> tuple[int, bool]:
+        """Where a replay starts, and whether it looks back for posts that fan-out landed late."""
+        if self.delivered:
+            return max(self.delivered), True
+        return self.since, False
+
+    def stamp(self, events: list[HomeStreamEvent]) -> list[HomeStreamEvent]:
+        """Give removals the stream's resume point as their cursor, so every event but RESYNC
+        tells the client where to resume (a removal does not move it)."""
+        resume = self.resume_point()[0]
+        for event in events:
+            if event.cursor is None and event.kind is not HomeEventKind.RESYNC:
+                event.cursor = resume
+        return events
+
+    def forget_old(self) -> None:
+        if len(self.delivered) > MAX_REPLAY * 4:
+            newest = sorted(self.delivered)[-MAX_REPLAY:]
+            self.delivered.clear()
+            self.delivered.update(newest)
+
+
+class HomeStream:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        home: HomeTimeline,
+        posts: PostService,
+        presence: PresenceService,
+        classes: UserClassService,
+        hub: LiveHub,
+    ) -> None:
+        self._settings = settings
+        self._home = home
+        self._posts = posts
+        self._presence = presence
+        self._classes = classes
+        self._hub = hub
+
+    async def open(
+        self, viewer_id: int, cursor: int | None, seen: set[int]
+    ) -> AsyncGenerator[list[HomeStreamEvent], None]:
+        await self._home.ensure_ready(viewer_id)
+        replay = _Replay(seen=seen, since=cursor if cursor is not None else id_floor_for(utc_now()))
+        connection_id = uuid.uuid4().hex
+        await self._presence.mark_live(viewer_id, connection_id)
+        subscription = await self._hub.open(await self._channels(viewer_id))
+        keep_alive = asyncio.create_task(self._keep_alive(viewer_id, connection_id, subscription))
+        try:
+            # Replay what landed before the hub listened. With a cursor: what the client missed,
+            # looking back for fan-out lag. Without: posts pushed between the start of the stream
+            # and now, whose events went out before this process was subscribed.
+            start, look_back = (cursor, True) if cursor is not None else (replay.since, False)
+            missed = await self._catch_up(viewer_id, start, replay, look_back=look_back)
+            for event in missed:
+                if event.post is not None:
+                    replay.delivered.add(event.post.id)
+                replay.stamp([event])
+            if missed:
+                yield missed
+            async for events in self._stream(viewer_id, subscription, replay):
+                yield events
+        finally:
+            keep_alive.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keep_alive
+            await subscription.close()
+            await self._presence.clear(viewer_id, connection_id)
+
+    async def _channels(self, viewer_id: int) -> list[str]:
+        famous = await self._classes.famous_followees(viewer_id)
+        return [user_channel(viewer_id), *(author_channel(author) for author in famous)]
+
+    async def _keep_alive(self, viewer_id: int, connection_id: str, subscription: LiveSubscription) -> None:
+        """Refresh presence while the socket stays open, and follow changes in famous followees."""
+        elapsed = 0.0
+        while True:
+            await asyncio.sleep(PRESENCE_REFRESH_S)
+            elapsed += PRESENCE_REFRESH_S
+            await self._presence.mark_live(viewer_id, connection_id)
+            if elapsed >= CHANNELS_REFRESH_S:
+                elapsed = 0.0
+                await subscription.change_channels(await self._channels(viewer_id))
+
+    async def _catch_up(
+        self, viewer_id: int, cursor: int, replay: _Replay, *, look_back: bool = True
+    ) -> list[HomeStreamEvent]:
+        # Fan-out lag can land an older post after a newer one was sent: look back a window, but
+        # never below the oldest post the client holds (it pages further down by itself)
+        window_start = cursor
+        if look_back:
+            window_start = id_floor_for(id_time(cursor) - self._settings.live_catch_up_window)
+        if replay.seen:
+            window_start = max(window_start, min(replay.seen))
+        records, complete = await self._home.newer_than(viewer_id, window_start, MAX_REPLAY)
+        if not complete:
+            return [HomeStreamEvent(HomeEventKind.RESYNC)]
+        events = _added([r for r in records if r.id not in replay.seen and r.id not in replay.delivered])
+        # Posts the client holds that were deleted meanwhile
+        if replay.seen:
+            for record in await self._posts.get_many(sorted(replay.seen)):
+                if record is not None and record.status is PostStatus.DELETED:
+                    events.append(_removed(record.id))
+        return events
+
+    async def _events_for(
+        self, viewer_id: int, message: dict[str, object], replay: _Replay
+    ) -> list[HomeStreamEvent]:
+        """The events one pub/sub message becomes; `replay.delivered` records the posts sent."""
+        kind = message.get("type")
+        events: list[HomeStreamEvent] = []
+        if kind == NEW_POST:
+            post_id = int(str(message["postId"]))
+            if post_id not in replay.delivered:
+                record = message.get("record")  # prefetched once per process by the hub
+                if not isinstance(record, PostRecord):
+                    (record,) = await self._posts.get_many([post_id])
+                if record is not None and record.is_visible:
+                    events = _added([record])
+        elif kind == DELETED_POST:
+            events = [_removed(int(str(message["postId"])))]
+        elif kind == AUTHOR_REMOVED:
+            events = [HomeStreamEvent(HomeEventKind.AUTHOR_REMOVED, author_id=int(str(message["authorId"])))]
+        elif kind == RESYNC:
+            start, look_back = replay.resume_point()
+            events = await self._catch_up(viewer_id, start, replay, look_back=look_back)
+        replay.delivered.update(event.post.id for event in events if event.post is not None)
+        return replay.stamp(events)
+
+    async def _stream(
+        self, viewer_id: int, subscription: LiveSubscription, replay: _Replay
+    ) -> AsyncGenerator[list[HomeStreamEvent], None]:
+        while True:
+            try:
+                message = await subscription.next()
+            except SlowConsumerError:
+                raise DomainError(
+                    ErrorCode.BAD_REQUEST, "too slow to keep up: resubscribe with your last cursor"
+                ) from None
+            if message is None:
+                return  # the server is shutting down; the socket closes next
+            if message.get("type") in (AUTHOR_ADDED, AUTHOR_REMOVED):
+                # A famous author's posts arrive on the author's channel, not the viewer's
+                await subscription.change_channels(await self._channels(viewer_id))
+            events = await self._events_for(viewer_id, message, replay)
+            if events:
+                yield events
+            replay.forget_old()
