@@ -140,7 +140,7 @@ async def embedded_stack(**overrides: Any) -> AsyncIterator[Stack]:
                 lifespan="on",
             )
             server = uvicorn.Server(config)
-            server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+            server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
             task = asyncio.create_task(server.serve())
             while not server.started:
                 await asyncio.sleep(0.01)

@@ -18,9 +18,9 @@ baseline), the follower read alone, the push stage alone from 1, 2 and 4 plain p
 (no arq, no MongoDB), Redis work per home-timeline read over HTTP, and Redis memory per
 feed entry (bench/redis_memory.py).
 
-    .venv/bin/python bench/fanout_workers.py            # 100k followers, about 9 minutes
-    .venv/bin/python bench/fanout_workers.py --no-wait  # start even if the machine is busy
-    .venv/bin/python bench/fanout_workers.py --quick    # 10k followers, a smoke run
+    .venv/bin/python -m bench.fanout_workers            # 100k followers, about 9 minutes
+    .venv/bin/python -m bench.fanout_workers --no-wait  # start even if the machine is busy
+    .venv/bin/python -m bench.fanout_workers --quick    # 10k followers, a smoke run
 
 Without --no-wait the run first waits, for two minutes at most, until the 1-minute load
 average is below 1. The load average is recorded before every part either way, since
@@ -45,8 +45,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aioredis
-import redis_memory
-from common import (
+
+from aperture.cli import stop_worker
+from aperture.logs import configure_logging
+from aperture.settings import Settings
+from bench import redis_memory
+from bench.common import (
     emit,
     free_port,
     git_dirty_files,
@@ -61,11 +65,7 @@ from common import (
     wait_until_idle,
     wrk_graphql,
 )
-from home_timeline import HOME_QUERY
-
-from aperture.cli import stop_worker
-from aperture.logs import configure_logging
-from aperture.settings import Settings
+from bench.home_timeline import HOME_QUERY
 from jobs.worker import build_worker
 from services.foundation.clock import utc_now
 from services.runtime import open_services

@@ -5,8 +5,8 @@ followers included) on the embedded stack (real Redis, the MongoDB stand-in in m
 uvicorn in this process), then prints one JSON document with the machine, the settings
 and every figure. HTTP load comes from wrk (apt-get install wrk) on the other core.
 
-    .venv/bin/python bench/home_timeline.py            # full size, a few minutes
-    .venv/bin/python bench/home_timeline.py --quick    # small, for a smoke run
+    .venv/bin/python -m bench.home_timeline            # full size, a few minutes
+    .venv/bin/python -m bench.home_timeline --quick    # small, for a smoke run
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from common import (
+from pymongo.errors import BulkWriteError
+
+from bench.common import (
     Stack,
     embedded_stack,
     emit,
@@ -32,8 +34,6 @@ from common import (
     time_calls,
     wrk_graphql,
 )
-from pymongo.errors import BulkWriteError
-
 from jobs.worker import build_worker
 from services.foundation.clock import utc_now
 from services.foundation.ids import id_floor_for
@@ -141,7 +141,7 @@ async def build_network(services: Services, size: dict[str, Any], rng: random.Ra
     )
     famous = [uid for uid, n in followers.items() if n >= size["famous_threshold"]]
     if famous:
-        await services.stores.redis.sadd(FAMOUS, *map(str, famous))
+        await services.stores.redis.sadd(FAMOUS, *map(str, famous))  # type: ignore[misc]
     # Everyone has read their feed recently: the worst case for fan-out on write
     redis = services.stores.redis
     for start in range(0, len(user_ids), 5000):
@@ -343,7 +343,7 @@ async def create_post_latency(stack: Stack, network: dict[str, Any], size: dict[
           "followee_id": star, "created_at": utc_now()} for i in range(size["million_followers"])],
     )  # fmt: skip
     load_seconds = time.perf_counter() - started
-    await services.stores.redis.sadd(FAMOUS, str(star))
+    await services.stores.redis.sadd(FAMOUS, str(star))  # type: ignore[misc]
     mutation = 'mutation { createPost(caption: "benchmark #post") { post { id } errors { code } } }'
     results: dict[str, Any] = {"million_follower_edges_load_s": round(load_seconds, 1)}
     async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as client:
@@ -395,7 +395,7 @@ async def main(mode: str) -> None:
     rng = random.Random(2026)
     result: dict[str, Any] = {"benchmark": "home_timeline", "mode": mode, "machine": machine()}
     # Rate limits off: 400 createPost calls by one author would exceed the post budget, and the
-    # gateway's own cost is measured by bench/gateway.py
+    # gateway's own cost is measured by bench/gateway_limits.py
     async with embedded_stack(
         famous_threshold=size["famous_threshold"], fanout_batch_size=1000, rate_limits="off"
     ) as stack:

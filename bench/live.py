@@ -4,7 +4,7 @@ One API process (uvicorn, with its arq worker in the same process, as `aperture 
 runs) serves N subscribers held by a separate client process. An author followed by all
 of them posts; a famous author (pulled, one channel) posts too. Prints one JSON document.
 
-    .venv/bin/python bench/live.py [--subscribers 1000] [--posts 20]
+    .venv/bin/python -m bench.live [--subscribers 1000] [--posts 20]
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, embedded_stack, emit, machine, percentile
-
+from bench.common import ROOT, embedded_stack, emit, machine, percentile
 from jobs.worker import build_worker
 from services.foundation.clock import utc_now
 from services.social.follows import edge_id
@@ -42,7 +41,7 @@ async def main(subscribers: int, posts: int) -> None:
             [{"_id": edge_id(r, a), "seq": services.ids.next_id(), "follower_id": r, "followee_id": a,
               "created_at": utc_now()} for r in readers for a in (author, star)]
         )  # fmt: skip
-        await services.stores.redis.sadd(FAMOUS, str(star))
+        await services.stores.redis.sadd(FAMOUS, str(star))  # type: ignore[misc]
         tokens = [await services.sessions.create(reader) for reader in readers]
         author_token = await services.sessions.create(author)
         star_token = await services.sessions.create(star)

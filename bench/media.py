@@ -3,7 +3,7 @@
 Runs the real pipeline (a sandboxed child process per item, Wand for images, ffmpeg
 for HLS) on generated files and prints one JSON document.
 
-    .venv/bin/python bench/media.py [--quick]
+    .venv/bin/python -m bench.media [--quick]
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import imageio_ffmpeg
-from common import emit, machine, summarize_ms
 from wand.image import Image
 
+from bench.common import emit, machine, summarize_ms
 from processing.runner import ProcessingOptions, run_processing
 
 

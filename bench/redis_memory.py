@@ -8,8 +8,8 @@ entry than a short one. This measures both encodings at several sizes, with memb
 like real ones (time-ordered 53-bit ids), the per-user keys beside the feed, and the push
 script's throughput into feeds that are full, where every push also trims one entry.
 
-    .venv/bin/python bench/redis_memory.py            # own redis-server; prints JSON
-    .venv/bin/python bench/redis_memory.py --quick
+    .venv/bin/python -m bench.redis_memory            # own redis-server; prints JSON
+    .venv/bin/python -m bench.redis_memory --quick
 
 bench/fanout_workers.py runs the same measurement and keeps it in its JSON.
 """
@@ -25,9 +25,17 @@ from pathlib import Path
 from typing import Any
 
 import redis.asyncio as aioredis
-from common import emit, git_dirty_files, git_revision, load_average, machine, private_redis, redis_cpu_s
 
 from aperture.settings import Settings
+from bench.common import (
+    emit,
+    git_dirty_files,
+    git_revision,
+    load_average,
+    machine,
+    private_redis,
+    redis_cpu_s,
+)
 from services.foundation.clock import utc_now
 from services.foundation.ids import id_floor_for
 from services.timeline.feed_store import (

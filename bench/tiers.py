@@ -5,7 +5,7 @@ with the real archival service, then reads through PostService, the path every q
 and timeline uses. Redis gets a memory cap with LRU eviction, as a production cache
 would, so the hit rate is earned rather than given. Prints one JSON document.
 
-    .venv/bin/python bench/tiers.py [--quick]
+    .venv/bin/python -m bench.tiers [--quick]
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from common import embedded_stack, emit, machine, summarize_ms
-
+from bench.common import embedded_stack, emit, machine, summarize_ms
 from services.foundation.clock import utc_now
 from services.foundation.ids import id_floor_for
 from services.posts.service import post_key

@@ -6,10 +6,13 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from dataloaders.comment_by_id import CommentByIdLoader
-from dataloaders.counts_by_id import PostCountsByIdLoader, UserCountsByIdLoader
+from dataloaders.follows_viewer_by_user_id import FollowsViewerByUserIdLoader
 from dataloaders.post_by_id import PostByIdLoader
+from dataloaders.post_counts_by_id import PostCountsByIdLoader
 from dataloaders.user_by_id import UserByIdLoader
-from dataloaders.viewer_flags import FollowsViewerLoader, ViewerFollowsLoader, ViewerHasLikedLoader
+from dataloaders.user_counts_by_id import UserCountsByIdLoader
+from dataloaders.viewer_follow_by_user_id import ViewerFollowByUserIdLoader
+from dataloaders.viewer_like_by_post_id import ViewerLikeByPostIdLoader
 
 if TYPE_CHECKING:
     from services.container import Services
@@ -43,16 +46,16 @@ class Loaders:
         return UserCountsByIdLoader(self._services.counters)
 
     @cached_property
-    def viewer_has_liked(self) -> ViewerHasLikedLoader:
-        return ViewerHasLikedLoader(self._services.likes, self._viewer_id)
+    def viewer_has_liked(self) -> ViewerLikeByPostIdLoader:
+        return ViewerLikeByPostIdLoader(self._services.likes, self._viewer_id)
 
     @cached_property
-    def viewer_follows(self) -> ViewerFollowsLoader:
-        return ViewerFollowsLoader(self._services.follows, self._viewer_id)
+    def viewer_follows(self) -> ViewerFollowByUserIdLoader:
+        return ViewerFollowByUserIdLoader(self._services.follows, self._viewer_id)
 
     @cached_property
-    def follows_viewer(self) -> FollowsViewerLoader:
-        return FollowsViewerLoader(self._services.follows, self._viewer_id)
+    def follows_viewer(self) -> FollowsViewerByUserIdLoader:
+        return FollowsViewerByUserIdLoader(self._services.follows, self._viewer_id)
 
 
 def build_loaders(services: Services, viewer_id: int | None) -> Loaders:

@@ -1,7 +1,7 @@
 """Builds every domain service once per process from the opened stores.
 
 Services are built here in dependency order; how they react to each other's events is
-wired in one place, services/reactions.py.
+wired in one place, services/reactions.py, which services/runtime.py applies.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from services.media.processing import MediaProcessor
 from services.media.uploads import UploadService
 from services.posts.service import PostService
 from services.posts.store import PostStore
-from services.reactions import wire_reactions
 from services.social.follows import FollowService
 from services.timeline.fanout import FanoutService
 from services.timeline.feed_store import FeedStore
@@ -75,6 +74,13 @@ class Services:
     media: MediaProcessor
     composer: PostComposer
     archive: ArchiveService
+
+    def forget_process_state(self) -> None:
+        """Drop what this process remembers of the stores (throttles, schedules, cached bounds),
+        after they were wiped or restored under it."""
+        self.activity.forget_recent_touches()
+        self.counters.forget_flush_schedule()
+        self.posts.store.forget_archive_ceiling()
 
     async def ensure_indexes(self) -> None:
         for service in (
@@ -124,7 +130,7 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
     home = HomeTimeline(
         settings=settings, store=feed_store, recent=recent, classes=classes, posts=posts, follows=follows
     )
-    services = Services(
+    return Services(
         settings=settings,
         stores=stores,
         queue=queue,
@@ -174,5 +180,3 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
         ),
         home=home,
     )
-    wire_reactions(services)
-    return services

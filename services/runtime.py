@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from services.container import Services, build_services
 from services.foundation.job_queue import open_queue
 from services.foundation.stores import open_stores
+from services.reactions import wire_reactions
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -22,6 +23,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         queue = await open_queue(settings)
         try:
             services = await build_services(stores, queue)
+            wire_reactions(services)
             await services.ensure_indexes()
             await stores.warm()
             try:

@@ -97,7 +97,7 @@ async def serving(settings: Settings, services: Services) -> AsyncIterator[str]:
         ws_ping_interval=None,
     )
     server = uvicorn.Server(config)
-    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
@@ -123,10 +123,8 @@ async def clear_stores(services: Services) -> None:
         for name in await database.list_collection_names():
             # delete_many keeps the indexes that the services created at startup
             await database[name].delete_many({})
-    # In-process throttles remember writes whose effects the wipe just erased
-    services.activity._recent.clear()
-    services.counters._flush_slot = 0
-    services.posts.store._ceiling_read_at = 0.0  # re-read the (wiped) archive ceiling
+    # In-process throttles and caches remember writes whose effects the wipe just erased
+    services.forget_process_state()
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -62,12 +62,13 @@ def _stop(process: subprocess.Popen[str]) -> str:
     return output
 
 
-def _gql(base: str, query: str, token: str | None = None) -> dict:
+def _gql(base: str, query: str, token: str | None = None) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     response = httpx.post(f"{base}/graphql", json={"query": query}, headers=headers, timeout=10)
     body = response.json()
     assert "errors" not in body, body
-    return body["data"]
+    data: dict[str, Any] = body["data"]
+    return data
 
 
 def test_serve_runs_seeds_stops_cleanly_and_keeps_data(tmp_path: Path) -> None:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import httpx
+import pytest
 
 from tests.helpers import Api
+
+if TYPE_CHECKING:
+    from services.container import Services
 
 GRJ = "application/graphql-response+json"
 
@@ -122,7 +128,9 @@ async def test_request_id_is_echoed_and_generated(http: httpx.AsyncClient) -> No
     assert len(generated.headers["x-request-id"]) == 32
 
 
-async def test_unexpected_errors_are_masked_and_logged(api: Api, services, monkeypatch, caplog) -> None:
+async def test_unexpected_errors_are_masked_and_logged(
+    api: Api, services: Services, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     async def explode(username: str) -> None:
         raise RuntimeError(f"database exploded for {username}")
 
@@ -137,8 +145,8 @@ async def test_unexpected_errors_are_masked_and_logged(api: Api, services, monke
     assert "exploded" not in error["message"]
     assert error["extensions"] == {"code": "INTERNAL_ERROR", "requestId": "trace-abcdef12"}
     logged = [r for r in caplog.records if r.name == "aperture.errors"]
-    assert logged and logged[0].request_id == "trace-abcdef12"
-    assert "database exploded" in str(logged[0].exc_info[1])
+    assert logged and logged[0].request_id == "trace-abcdef12"  # type: ignore[attr-defined]
+    assert "database exploded" in str(logged[0].exc_info[1])  # type: ignore[index]
 
 
 async def test_healthz_and_readyz(http: httpx.AsyncClient) -> None:

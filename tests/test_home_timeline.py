@@ -52,7 +52,7 @@ async def test_posts_are_pushed_to_active_followers(api: Api, services: Services
     assert await home_ids(api, reader) == [own, *reversed(posts)]
     assert services.home.rebuilds == rebuilds, "served from the pushed feed, not rebuilt"
     assert (await api.gql(CLASS, token=reader.token))["viewer"]["settings"]["userClass"] == "ACTIVE"
-    ttls = await services.home._store.state(raw(reader.id))
+    ttls = await services.home.feed_state(raw(reader.id))
     assert 30 * DAY_S - 120 < ttls["active"] <= 30 * DAY_S
     assert 90 * DAY_S - 120 < ttls["feed"] <= 90 * DAY_S
 
@@ -87,7 +87,7 @@ async def famous_star(api: Api, services: Services, run_jobs: RunJobs) -> tuple[
         await follow(api, fan, star)
         await home_ids(api, fan)
     await run_jobs()
-    assert await services.stores.redis.sismember(FAMOUS, str(raw(star.id)))
+    assert await services.stores.redis.sismember(FAMOUS, str(raw(star.id)))  # type: ignore[misc]
     return star, fans
 
 
@@ -121,7 +121,7 @@ async def test_famous_authors_are_merged_at_read_time(
         await home_ids(api, fan)
     await follow(api, fans[0], regular)
     await run_jobs()  # the follower count is flushed, and the star is promoted
-    assert await services.stores.redis.sismember(FAMOUS, str(raw(star.id)))
+    assert await services.stores.redis.sismember(FAMOUS, str(raw(star.id)))  # type: ignore[misc]
     star_posts = []
     for i in range(12):
         star_posts.append(await create_post(api, star, f"star {i}"))
@@ -144,7 +144,7 @@ async def test_famous_demotion_pushes_again(api: Api, services: Services, run_jo
     for fan in fans[:2]:  # 6 followers left: below 90% of the threshold
         await api.gql(UNFOLLOW, {"u": star.id}, token=fan.token)
     await run_jobs()
-    assert not await services.stores.redis.sismember(FAMOUS, str(raw(star.id)))
+    assert not await services.stores.redis.sismember(FAMOUS, str(raw(star.id)))  # type: ignore[misc]
     late = await create_post(api, star, "after demotion")
     await run_jobs()
     for fan in fans[2:]:
@@ -215,7 +215,7 @@ async def test_live_followers_get_an_event(api: Api, services: Services, run_job
         event = orjson.loads(message["data"])
         assert event == {"type": "post", "postId": raw(post), "authorId": raw(author.id)}
     finally:
-        await pubsub.aclose()
+        await pubsub.aclose()  # type: ignore[no-untyped-call]
     assert (await api.gql(CLASS, token=watcher.token))["viewer"]["settings"]["userClass"] == "LIVE"
     await services.presence.clear(raw(watcher.id), "socket-1")
     assert (await api.gql(CLASS, token=watcher.token))["viewer"]["settings"]["userClass"] == "ACTIVE"
@@ -272,7 +272,7 @@ async def test_demotion_with_more_posts_than_the_backfill_keeps_timelines_whole(
     for fan in fans[:2]:
         await api.gql(UNFOLLOW, {"u": star.id}, token=fan.token)
     await run_jobs()
-    assert not await services.stores.redis.sismember(FAMOUS, str(raw(star.id)))
+    assert not await services.stores.redis.sismember(FAMOUS, str(raw(star.id)))  # type: ignore[misc]
     for fan in fans[2:4]:
         everything = await scroll(api, fan, 5, HOME)
         assert everything == await truth(services, fan)

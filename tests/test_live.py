@@ -145,7 +145,7 @@ async def test_the_stream_survives_losing_its_redis_subscription(
     await run_jobs()
     assert (await client.next_data())["homeTimelineUpdates"]["post"]["id"] == before
     # Redis drops the hub's pub/sub connection (a restart or failover looks the same)
-    killed = await services.stores.redis.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
+    killed = await services.stores.redis.execute_command("CLIENT", "KILL", "TYPE", "pubsub")  # type: ignore[no-untyped-call]
     assert int(killed) >= 1
     during = await create_post(api, author, "while reconnecting")
     await run_jobs()
@@ -171,7 +171,7 @@ async def test_a_post_lost_with_the_redis_subscription_is_replayed_before_any_de
     await services.stores.redis.delete(live_key(parse_global_id(watcher.id)[1]))
     lost = await create_post(api, author, "published while nobody listened")
     await run_jobs()
-    killed = await services.stores.redis.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
+    killed = await services.stores.redis.execute_command("CLIENT", "KILL", "TYPE", "pubsub")  # type: ignore[no-untyped-call]
     assert int(killed) >= 1
     event = (await client.next_data(timeout=15))["homeTimelineUpdates"]
     assert event["type"] == "POST_ADDED"
@@ -291,7 +291,7 @@ async def test_post_updates_stream_counts_and_deletion(api: Api, server_url: str
     await asyncio.sleep(0.2)
     for fan in fans:
         await api.gql(LIKE, {"p": post_id}, token=fan.token)
-    counts = []
+    counts: list[Any] = []
     while not counts or counts[-1] < 3:
         counts.append((await client.next_data())["postUpdates"]["likeCount"])
     assert counts == sorted(counts), "states arrive in order; bursts may be coalesced"

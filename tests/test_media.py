@@ -187,7 +187,7 @@ async def test_a_post_deleted_while_its_media_is_processed_leaves_no_variants(
         assert await media.purge(number) == 1  # only the original existed yet
         return await publish(*args)
 
-    media._publish = delete_then_publish  # type: ignore[method-assign]
+    media._publish = delete_then_publish  # type: ignore[method-assign,assignment]
     try:
         await media.process(number, record.media[0].id, 1)
     finally:
@@ -341,7 +341,7 @@ async def test_local_upload_target_enforces_its_signature(api: Api, http: httpx.
     assert (await http.put(url, content=jpeg, headers={"Content-Type": "image/jpeg"})).status_code == 204
 
 
-HOSTILE = [
+HOSTILE: list[tuple[str, Callable[[Path], bytes], str, str]] = [
     ("bomb", lambda _: media_files.png_bomb(), "image/png", "the image is 60000x60000"),
     ("truncated", lambda _: media_files.jpeg_with_exif()[:30_000], "image/jpeg", "corrupt or truncated"),
     ("mislabelled", lambda _: media_files.image_bytes("png"), "image/jpeg", "is image/png, not the declared image/jpeg"),

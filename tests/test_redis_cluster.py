@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import signal
 import socket
 from typing import TYPE_CHECKING, Any
@@ -127,19 +128,19 @@ class LocalRedisCluster:
         nodes = [aioredis.Redis(host="127.0.0.1", port=port, decode_responses=True) for port in self.ports]
         try:
             for node, process in zip(nodes, self._processes, strict=True):
-                await self._until(lambda n=node, p=process: self._answers(n, p))
+                await self._until(functools.partial(self._answers, node, process))
             share = SLOTS // len(nodes)
             for index, node in enumerate(nodes):
                 first = index * share
                 last = SLOTS - 1 if index == len(nodes) - 1 else first + share - 1
-                await node.execute_command("CLUSTER ADDSLOTS", *range(first, last + 1))
-                await node.execute_command("CLUSTER SET-CONFIG-EPOCH", index + 1)
+                await node.execute_command("CLUSTER ADDSLOTS", *range(first, last + 1))  # type: ignore[no-untyped-call]
+                await node.execute_command("CLUSTER SET-CONFIG-EPOCH", index + 1)  # type: ignore[no-untyped-call]
             for port in self.ports[1:]:
-                await nodes[0].execute_command("CLUSTER MEET", "127.0.0.1", port)
+                await nodes[0].execute_command("CLUSTER MEET", "127.0.0.1", port)  # type: ignore[no-untyped-call]
 
             async def formed() -> bool:
                 for node in nodes:
-                    info = await node.execute_command("CLUSTER INFO")
+                    info = await node.execute_command("CLUSTER INFO")  # type: ignore[no-untyped-call]
                     if info["cluster_state"] != "ok" or int(info["cluster_size"]) != len(nodes):
                         return False
                 return True

@@ -36,6 +36,10 @@ class ActivityService:
     async def ensure_indexes(self) -> None:
         """The collection is keyed by user id; no secondary index is needed."""
 
+    def forget_recent_touches(self) -> None:
+        """Drop this process's throttle, after the stores were wiped under it (tests, a restore)."""
+        self._recent.clear()
+
     async def touch(self, user_id: int) -> None:
         now = time.time()
         if now - self._recent.get(user_id, 0.0) < _LOCAL_THROTTLE_S:

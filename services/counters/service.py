@@ -143,6 +143,10 @@ class CounterService:
             if (kind, field) not in self._exact
         ]
 
+    def forget_flush_schedule(self) -> None:
+        """Enqueue the next flush again, after the queue was wiped under this process (tests)."""
+        self._flush_slot = 0
+
     async def adjust(self, kind: str, entity_id: int, field: str, delta: int) -> None:
         key = counts_key(kind, entity_id)
         # Two slots on a cluster (the counts and a dirty shard); neither step needs the other

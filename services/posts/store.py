@@ -68,6 +68,10 @@ class PostStore:
             await collection.create_index([("hashtags", ASCENDING), ("_id", DESCENDING)], name="hashtag")
             await collection.create_index([("status", ASCENDING), ("_id", ASCENDING)], name="status")
 
+    def forget_archive_ceiling(self) -> None:
+        """Re-read the ceiling on next use, after the stores were wiped under this process (tests)."""
+        self._ceiling_read_at = 0.0
+
     async def archive_ceiling(self) -> int:
         """The newest post id that was ever archived (0 when nothing was)."""
         now = time.monotonic()

@@ -82,6 +82,10 @@ class HomeTimeline:
             before = candidates[-1]
         return Page(items=visible[:first], has_next=len(visible) > first or not exhausted)
 
+    async def feed_state(self, user_id: int) -> dict[str, int]:
+        """Remaining TTLs (-2 when absent) of the user's feed cache and active marker."""
+        return await self._store.state(user_id)
+
     async def ensure_ready(self, viewer_id: int) -> None:
         """Make the viewer's feed current and active, so that pushes (and live events) reach it."""
         window, active_ttl = await self._store.read_feed(viewer_id, None, 1)

@@ -41,20 +41,23 @@ async def graph(contract_db: Any, contract_redis: Any) -> dict[str, Any]:
         counters,
         bus=bus,
     )
-    services = {
+    follows = FollowService(contract_db, ids, users, counters, bus=bus)
+    likes = LikeService(contract_db, contract_redis, ids, posts, counters, bus=bus)
+    comments = CommentService(contract_db, ids, posts, counters, bus=bus)
+    services: dict[str, Any] = {
         "users": users,
         "counters": counters,
         "posts": posts,
-        "follows": FollowService(contract_db, ids, users, counters, bus=bus),
-        "likes": LikeService(contract_db, contract_redis, ids, posts, counters, bus=bus),
-        "comments": CommentService(contract_db, ids, posts, counters, bus=bus),
+        "follows": follows,
+        "likes": likes,
+        "comments": comments,
     }
     # What services/reactions.py registers in the app: how the flush recounts each field
     counters.register_exact(USER, "posts", posts.exact_post_counts)
-    counters.register_exact(USER, "followers", services["follows"].exact_followers)
-    counters.register_exact(USER, "following", services["follows"].exact_following)
-    counters.register_exact(POST, "likes", services["likes"].exact_like_counts)
-    counters.register_exact(POST, "comments", services["comments"].exact_comment_counts)
+    counters.register_exact(USER, "followers", follows.exact_followers)
+    counters.register_exact(USER, "following", follows.exact_following)
+    counters.register_exact(POST, "likes", likes.exact_like_counts)
+    counters.register_exact(POST, "comments", comments.exact_comment_counts)
     for service in services.values():
         await service.ensure_indexes()
     names = ["ann", "ben", "cat", "dan"]

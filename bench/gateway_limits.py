@@ -1,7 +1,7 @@
 """What the gateway's per-request duties cost: rate limiting (one Redis script call) and
 query costing (a walk of the document), measured against the same server with limits off.
 
-    .venv/bin/python -m bench.gateway [--seconds 8] [--rounds 3]
+    .venv/bin/python -m bench.gateway_limits [--seconds 8] [--rounds 3]
 
 Prints JSON with the machine, the settings, and req/s and latency per case, plus the ratio
 to the baseline run in the same session (limits off, same query, same connections).

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from strawberry.dataloader import DataLoader
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from services.social.follows import FollowService
+
+
+class FollowsViewerByUserIdLoader(DataLoader[int, bool]):
+    """Does this user follow the viewer? One query answers a page (false when signed out)."""
+
+    def __init__(self, follows: FollowService, viewer_id: int | None) -> None:
+        async def load(user_ids: Sequence[int]) -> list[bool]:
+            if viewer_id is None:
+                return [False] * len(user_ids)
+            followers = await follows.followed_by_which(viewer_id, user_ids)
+            return [uid in followers for uid in user_ids]
+
+        super().__init__(load_fn=load)
