@@ -149,11 +149,16 @@ class Settings:
         ),
     )
     fanout_batch_size: int = field(
-        default=1000, metadata=_env("FANOUT_BATCH_SIZE", "Followers per fan-out job.")
+        default=5000,
+        metadata=_env(
+            "FANOUT_BATCH_SIZE", "Followers per fan-out job (a range of the author's follower index)."
+        ),
     )
     fanout_page_size: int = field(
-        default=100_000,
-        metadata=_env("FANOUT_PAGE_SIZE", "Followers read per query when a fan-out is split into jobs."),
+        default=10_000,
+        metadata=_env(
+            "FANOUT_PAGE_SIZE", "Followers read per MongoDB query when a follower index is rebuilt."
+        ),
     )
     counter_flush_delay_s: float = field(
         default=1.0,

@@ -145,9 +145,9 @@ async def _worker(settings: Settings, index: int) -> None:
             await redis.rpush(EVENTS, json.dumps(event))  # type: ignore[misc]
 
         async def counted_batch(
-            post_id: int, author_id: int, follower_ids: list[int], position: str, visible_at: float
+            post_id: int, author_id: int, low: int, high: int | None, position: str, visible_at: float
         ) -> None:
-            await push_batch(post_id, author_id, follower_ids, position, visible_at)
+            await push_batch(post_id, author_id, low, high, position, visible_at)
             await redis.hincrby(BATCHES, str(index), 1)  # type: ignore[misc]
 
         async def report_done(event: FanoutFinished) -> None:

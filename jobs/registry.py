@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from arq.worker import Function, Retry, func
+from pymongo.errors import PyMongoError
+from redis.exceptions import RedisError
 
 from aperture import metrics
 from aperture.logs import request_id_var
@@ -34,6 +36,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("aperture.jobs")
 
+# Failures of a store or the network that are worth waiting out
+TRANSIENT_ERRORS = (RedisError, PyMongoError, OSError)
+RETRY_DELAY_CAP_S = 30
+# Fan-out batches retry until they succeed, in practice: 100 tries at the 30 s cap is ~50 min
+FANOUT_TRIES = 100
+
+
+def retry_delay_s(job_try: int) -> int:
+    return int(min(2**job_try, RETRY_DELAY_CAP_S))
+
 
 @dataclass(frozen=True)
 class JobSpec:
@@ -43,16 +55,16 @@ class JobSpec:
 
 
 JOBS: Mapping[JobName, JobSpec] = {
-    TimelineJob.FANOUT_POST: JobSpec(timeline.fanout_post, timeout_s=120),
-    TimelineJob.FANOUT_BATCH: JobSpec(timeline.fanout_batch, timeout_s=60),
-    TimelineJob.UNFANOUT_POST: JobSpec(timeline.unfanout_post, timeout_s=120),
-    TimelineJob.UNFANOUT_BATCH: JobSpec(timeline.unfanout_batch, timeout_s=60),
-    TimelineJob.BACKFILL_FOLLOW: JobSpec(timeline.backfill_follow, timeout_s=60),
-    TimelineJob.UNMERGE_FOLLOW: JobSpec(timeline.unmerge_follow, timeout_s=60),
-    TimelineJob.PROMOTE_FAMOUS: JobSpec(timeline.promote_famous, timeout_s=120),
-    TimelineJob.PROMOTE_BATCH: JobSpec(timeline.promote_batch, timeout_s=60),
-    TimelineJob.DEMOTE_FAMOUS: JobSpec(timeline.demote_famous, timeout_s=120),
-    TimelineJob.DEMOTE_BATCH: JobSpec(timeline.demote_batch, timeout_s=60),
+    TimelineJob.FANOUT_POST: JobSpec(timeline.fanout_post, timeout_s=120, max_tries=FANOUT_TRIES),
+    TimelineJob.FANOUT_BATCH: JobSpec(timeline.fanout_batch, timeout_s=60, max_tries=FANOUT_TRIES),
+    TimelineJob.UNFANOUT_POST: JobSpec(timeline.unfanout_post, timeout_s=120, max_tries=FANOUT_TRIES),
+    TimelineJob.UNFANOUT_BATCH: JobSpec(timeline.unfanout_batch, timeout_s=60, max_tries=FANOUT_TRIES),
+    TimelineJob.BACKFILL_FOLLOW: JobSpec(timeline.backfill_follow, timeout_s=60, max_tries=FANOUT_TRIES),
+    TimelineJob.UNMERGE_FOLLOW: JobSpec(timeline.unmerge_follow, timeout_s=60, max_tries=FANOUT_TRIES),
+    TimelineJob.PROMOTE_FAMOUS: JobSpec(timeline.promote_famous, timeout_s=120, max_tries=FANOUT_TRIES),
+    TimelineJob.PROMOTE_BATCH: JobSpec(timeline.promote_batch, timeout_s=60, max_tries=FANOUT_TRIES),
+    TimelineJob.DEMOTE_FAMOUS: JobSpec(timeline.demote_famous, timeout_s=120, max_tries=FANOUT_TRIES),
+    TimelineJob.DEMOTE_BATCH: JobSpec(timeline.demote_batch, timeout_s=60, max_tries=FANOUT_TRIES),
     CounterJob.FLUSH_COUNTERS: JobSpec(counters.flush_counters, timeout_s=120),
     MediaJob.PROCESS_MEDIA: JobSpec(media.process_media, timeout_s=3600, max_tries=5),
     MediaJob.RECOVER_MEDIA: JobSpec(media.recover_media, timeout_s=300),
@@ -77,6 +89,20 @@ def instrumented(name: str, body: Callable[..., Awaitable[Any]]) -> WorkerCorout
             # Cancelled: out of time (retried) or the worker is stopping (run again later)
             outcome = "retry"
             raise
+        except TRANSIENT_ERRORS as exc:
+            # A store that is away for a moment: every job is safe to run again, and one that
+            # gave up here (a fan-out batch after its push) would leave its work undone
+            outcome = "retry"
+            delay_s = retry_delay_s(int(ctx.get("job_try", 1)))
+            log.warning(
+                "job %s met %s: %s; retrying in %s s",
+                name,
+                type(exc).__name__,
+                exc,
+                delay_s,
+                extra={"job": name, "try": ctx.get("job_try")},
+            )
+            raise Retry(defer=delay_s) from exc
         except Exception:
             outcome = "failed"
             metrics.JOB_FAILURES.labels(job=name).inc()

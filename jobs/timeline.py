@@ -1,7 +1,8 @@
 """Timeline jobs: thin adapters from arq to FanoutService.
 
-A root job pages the follower index and enqueues one batch job per chunk of followers,
-so the batches of one post run in parallel across workers.
+A root job splits the author's follower index into id ranges and enqueues one batch job per
+range (the job carries the range, not the ids), so the batches of one post run in parallel
+across workers.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ async def fanout_batch(
     ctx: dict[str, Any],
     post_id: int,
     author_id: int,
-    follower_ids: list[int],
+    low: int,
+    high: int | None,
     position: str,
     visible_at: float,
 ) -> None:
-    await services_of(ctx).fanout.push_batch(post_id, author_id, follower_ids, position, visible_at)
+    await services_of(ctx).fanout.push_batch(post_id, author_id, low, high, position, visible_at)
 
 
 async def unfanout_post(ctx: dict[str, Any], post_id: int, author_id: int) -> None:
@@ -31,9 +33,9 @@ async def unfanout_post(ctx: dict[str, Any], post_id: int, author_id: int) -> No
 
 
 async def unfanout_batch(
-    ctx: dict[str, Any], post_id: int, author_id: int, follower_ids: list[int], position: str
+    ctx: dict[str, Any], post_id: int, author_id: int, low: int, high: int | None, position: str
 ) -> None:
-    await services_of(ctx).fanout.unpush_batch(post_id, author_id, follower_ids, position)
+    await services_of(ctx).fanout.unpush_batch(post_id, author_id, low, high, position)
 
 
 async def backfill_follow(ctx: dict[str, Any], follower_id: int, followee_id: int) -> None:
@@ -49,9 +51,9 @@ async def promote_famous(ctx: dict[str, Any], author_id: int) -> None:
 
 
 async def promote_batch(
-    ctx: dict[str, Any], author_id: int, _author_id: int, follower_ids: list[int], position: str
+    ctx: dict[str, Any], author_id: int, _author_id: int, low: int, high: int | None, position: str
 ) -> None:
-    await services_of(ctx).fanout.promote_batch(author_id, follower_ids, position)
+    await services_of(ctx).fanout.promote_batch(author_id, low, high, position)
 
 
 async def demote_famous(ctx: dict[str, Any], author_id: int) -> None:
@@ -59,6 +61,6 @@ async def demote_famous(ctx: dict[str, Any], author_id: int) -> None:
 
 
 async def demote_batch(
-    ctx: dict[str, Any], author_id: int, _author_id: int, follower_ids: list[int], position: str
+    ctx: dict[str, Any], author_id: int, _author_id: int, low: int, high: int | None, position: str
 ) -> None:
-    await services_of(ctx).fanout.demote_batch(author_id, follower_ids, position)
+    await services_of(ctx).fanout.demote_batch(author_id, low, high, position)

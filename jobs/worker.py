@@ -9,9 +9,11 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from arq.cron import cron
-from arq.worker import Function, Retry, Worker
+from arq.worker import Function, Retry
 
-from jobs.registry import arq_functions, instrumented_handler
+from jobs.job_lease import job_lease
+from jobs.registry import arq_functions, instrumented_handler, retry_delay_s
+from jobs.resilient_worker import ResilientWorker
 from services.archive.job_names import ArchiveJob
 from services.counters.job_names import CounterJob
 from services.foundation.job_queue import QUEUE_NAME, queue_redis_settings
@@ -25,7 +27,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("aperture.jobs")
 
 TIMEOUT_GRACE_S = 2
-RETRY_DELAY_CAP_S = 60
 
 
 def time_limited(function: Function, cap_s: int) -> Function:
@@ -34,19 +35,20 @@ def time_limited(function: Function, cap_s: int) -> Function:
     arq fails a timed-out job for good. Every job here is safe to re-run, and one cut short
     (a fan-out batch on a starved machine) still has work to finish, so running out of time
     is a Retry with backoff, up to the job's max_tries. arq's own timeout stays a few seconds
-    later as a backstop. The cap keeps arq's retry-after-crash delay (timeout + 10 s) bounded."""
+    later as a backstop. While it runs, the job holds a short lease (jobs/job_lease.py), so a
+    killed worker's job runs again within seconds, not after arq's in-progress expiry."""
     limit_s = min(function.timeout_s or cap_s, cap_s)
     job_body = function.coroutine
 
     async def run(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         deadline = asyncio.timeout(limit_s)
         try:
-            async with deadline:
+            async with job_lease(ctx), deadline:
                 return await job_body(ctx, *args, **kwargs)
         except TimeoutError:
             if not deadline.expired():
                 raise  # the job's own timeout (a client call), not its time limit
-            delay_s = min(2 ** int(ctx.get("job_try", 1)), RETRY_DELAY_CAP_S)
+            delay_s = retry_delay_s(int(ctx.get("job_try", 1)))
             log.warning(
                 "job %s ran out of time after %s s; retrying in %s s",
                 function.name,
@@ -66,7 +68,7 @@ def build_worker(
     burst: bool = False,
     max_jobs: int | None = None,
     poll_delay_s: float | None = None,
-) -> Worker:
+) -> ResilientWorker:
     """A worker that uses `services` when given (in-process), or opens its own stores."""
     exit_stack = contextlib.AsyncExitStack()
 
@@ -78,7 +80,7 @@ def build_worker(
         del ctx
         await exit_stack.aclose()
 
-    return Worker(
+    return ResilientWorker(
         functions=[time_limited(function, settings.job_timeout_s) for function in arq_functions()],
         cron_jobs=[
             # A safety net: flushes are normally enqueued by the writes themselves

@@ -34,6 +34,7 @@ from services.posts.store import PostStore
 from services.social.follows import FollowService
 from services.timeline.fanout import FanoutService
 from services.timeline.feed_store import FeedStore
+from services.timeline.follower_index import FollowerIndex
 from services.timeline.home import DAY_S, HomeTimeline
 from services.timeline.presence import PresenceService
 from services.timeline.recent import RecentPosts
@@ -70,6 +71,7 @@ class Services:
     recent: RecentPosts
     fanout: FanoutService
     home: HomeTimeline
+    follower_index: FollowerIndex
     uploads: UploadService
     media: MediaProcessor
     composer: PostComposer
@@ -127,8 +129,15 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
     )
     live = LiveEvents(redis)
     live_hub = LiveHub(redis, prefetch=live.prefetcher(posts))
+    follower_index = FollowerIndex(redis, follows, settings.inactive_days * DAY_S, settings.fanout_page_size)
     home = HomeTimeline(
-        settings=settings, store=feed_store, recent=recent, classes=classes, posts=posts, follows=follows
+        settings=settings,
+        store=feed_store,
+        recent=recent,
+        classes=classes,
+        posts=posts,
+        follows=follows,
+        follower_index=follower_index,
     )
     return Services(
         settings=settings,
@@ -163,6 +172,7 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
             classes=classes,
             presence=presence,
             follows=follows,
+            index=follower_index,
             posts=posts,
             bus=bus,
         ),
@@ -179,4 +189,5 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
             bus=bus,
         ),
         home=home,
+        follower_index=follower_index,
     )

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from redis.crc import key_slot
 
+import gateway
 import services
 from gateway.persisted_queries import persisted_query_key
 from gateway.rate_limits import Bucket, budget_key
@@ -48,19 +49,29 @@ from services.counters.service import (
 )
 from services.engagement.likes import liked_key
 from services.foundation.id_leases import node_lease_key
+from services.foundation.job_queue import WAKE_KEY
 from services.live.channels import watch_key
 from services.media.processing import MEDIA_EVENTS
 from services.posts.service import post_key
 from services.posts.store import CEILING_KEY
-from services.timeline.fanout import checkpoint_key, pending_key
-from services.timeline.feed_store import active_key, feed_floor_key, feed_key, recent_floor_key, recent_key
-from services.timeline.presence import live_key
+from services.timeline.fanout import pending_key
+from services.timeline.feed_store import (
+    ACTIVE_PREFIX,
+    FEED_FLOOR_PREFIX,
+    FEED_PREFIX,
+    active_key,
+    feed_floor_key,
+    feed_key,
+    recent_floor_key,
+    recent_key,
+)
+from services.timeline.follower_index import building_key, index_key, ready_key
+from services.timeline.presence import LIVE_PREFIX, live_key
 from services.timeline.user_classes import FAMOUS, PROMOTING, famous_follows_key
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-SERVICES_DIR = Path(services.__file__).parent
 
 # Every key builder with sample arguments, whatever its use.
 PATTERNS: dict[Callable[..., str], tuple[Any, ...]] = {
@@ -84,7 +95,9 @@ PATTERNS: dict[Callable[..., str], tuple[Any, ...]] = {
     flushing_shard_key: (3,),
     node_lease_key: (5,),
     pending_key: ("push:11",),
-    checkpoint_key: ("push:11",),
+    index_key: (7,),
+    ready_key: (7,),
+    building_key: (7,),
     budget_key: ("u:7", Bucket.READ),
     persisted_query_key: ("ab" * 32,),
 }
@@ -95,6 +108,7 @@ CONSTANTS = {
     "CEILING_KEY": CEILING_KEY,
     "CURSOR_KEY": CURSOR_KEY,
     "MEDIA_EVENTS": MEDIA_EVENTS,
+    "WAKE_KEY": WAKE_KEY,
 }
 
 
@@ -109,9 +123,15 @@ def tagged_recent(author_id: int) -> list[str]:
 
 
 def tagged_dispatch(post_id: int) -> list[str]:
-    """fanout._OPEN (pending set and checkpoint of one dispatch) and _CLOSE."""
+    """fanout._OPEN and _CLOSE: the pending set of one dispatch (with the keys of later ones)."""
     tracking = f"push:{post_id}"
-    return [pending_key(tracking), checkpoint_key(tracking)]
+    return [pending_key(tracking)]
+
+
+def tagged_follower_index(author_id: int) -> list[str]:
+    """follower_index._BEGIN_BUILD and the pipelines of ensure(): an author's index, its ready
+    marker and its build lock."""
+    return [index_key(author_id), ready_key(author_id), building_key(author_id)]
 
 
 def tagged_budgets(user_id: int) -> list[str]:
@@ -124,12 +144,20 @@ GROUPS: dict[str, Callable[[int], list[str]]] = {
     "feed": tagged_feed,
     "recent": tagged_recent,
     "dispatch": tagged_dispatch,
+    "follower index": tagged_follower_index,
     "rate limits": tagged_budgets,
 }
 # Fixed keys used together: user_classes._FINISH_PROMOTION moves an id from one set to the other.
 FIXED_GROUPS: dict[str, list[str]] = {"famous": [FAMOUS, PROMOTING]}
 # Each group's hash tag for entity 7 (a changed tag fails here, even if the group stays together).
-TAGS = {"feed": "7", "recent": "7", "dispatch": "push:7", "rate limits": "u:7", "famous": "famous"}
+TAGS = {
+    "feed": "7",
+    "recent": "7",
+    "dispatch": "push:7",
+    "follower index": "7",
+    "rate limits": "u:7",
+    "famous": "famous",
+}
 
 
 def slot(key: str) -> int:
@@ -183,6 +211,16 @@ def test_counter_dirty_shards_spread_over_slots() -> None:
     assert dirty_key(POST, 11) in {dirty_shard_key(shard) for shard in range(DIRTY_SHARDS)}
 
 
+def test_the_range_push_script_builds_the_same_keys_as_the_builders() -> None:
+    """feed_scripts.PUSH_RANGE builds per-follower keys from prefixes, in Lua."""
+    for user_id in (7, 123456789012345):
+        tag = f"{{{user_id}}}"
+        assert FEED_PREFIX + tag == feed_key(user_id)
+        assert FEED_FLOOR_PREFIX + tag == feed_floor_key(user_id)
+        assert ACTIVE_PREFIX + tag == active_key(user_id)
+        assert LIVE_PREFIX + tag == live_key(user_id)
+
+
 def test_patterns_do_not_collide() -> None:
     # dirty_key picks one of the dirty_shard_key keys by design
     keys = [builder(*args) for builder, args in PATTERNS.items() if builder is not dirty_key]
@@ -190,10 +228,27 @@ def test_patterns_do_not_collide() -> None:
     assert len(set(keys)) == len(keys), sorted(keys)
 
 
+# The packages that own Redis keys: every domain package, and the gateway's limits and caches
+KEY_OWNERS = (services, gateway)
+
+
 def _service_modules() -> list[Any]:
     return [
-        importlib.import_module(f"services.{info.name}") for info in pkgutil.iter_modules([str(SERVICES_DIR)])
+        importlib.import_module(info.name)
+        for package in KEY_OWNERS
+        for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}.")
     ]
+
+
+def _service_files() -> list[Path]:
+    return sorted(path for package in KEY_OWNERS for path in Path(str(package.__file__)).parent.rglob("*.py"))
+
+
+def test_the_key_checks_see_every_domain_package() -> None:
+    """The scans below cover the nested packages, not just the top of services/."""
+    names = {module.__name__ for module in _service_modules()}
+    assert {"services.timeline.feed_store", "gateway.rate_limits", "services.engagement.likes"} <= names
+    assert len(_service_files()) > 40
 
 
 def test_every_key_builder_is_listed() -> None:
@@ -260,7 +315,7 @@ def test_keys_are_built_by_named_builders() -> None:
     """So that every key pattern is one function or constant, which this module lists."""
     offenders = [
         f"{path.name}:{line}: {call}"
-        for path in sorted(SERVICES_DIR.glob("*.py"))
+        for path in _service_files()
         for line, call in _inline_keys(ast.parse(path.read_text()))
     ]
     assert offenders == []

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "aperture:queue"
+# Tokens that wake an idle worker at once instead of at its next poll (jobs/worker.py)
+WAKE_KEY = "aperture:queue:wake"
+_WAKE_TOKENS = 16
 # Carries the id of the request that enqueued a job into the job's logs
 REQUEST_ID_KWARG = "request_id"
 
@@ -44,9 +47,17 @@ class JobQueue:
         self.pool = pool
 
     async def enqueue(
-        self, job: JobName, *args: Any, job_id: str | None = None, defer_s: float | None = None
+        self,
+        job: JobName,
+        *args: Any,
+        job_id: str | None = None,
+        defer_s: float | None = None,
+        wake: bool = True,
     ) -> bool:
-        """Enqueue a job; False when a job with the same id is already queued or kept."""
+        """Enqueue a job; False when a job with the same id is already queued or kept.
+
+        A job due now wakes an idle worker unless `wake` is False (a caller enqueueing many
+        jobs wakes once, with `wake()`)."""
         if not isinstance(job, JobName):
             raise TypeError(f"jobs are enqueued by a JobName member, not {job!r}")
         # The request id follows the work into the job's logs, and into the jobs it enqueues
@@ -58,7 +69,17 @@ class JobQueue:
             _queue_name=QUEUE_NAME,
             **cast("dict[str, Any]", {REQUEST_ID_KWARG: request_id_var.get()}),
         )
+        if enqueued is not None and wake and not defer_s:
+            await self.wake()
         return enqueued is not None
+
+    async def wake(self) -> None:
+        """Wake idle workers now rather than at their next poll (a bounded list of tokens that
+        workers block on, so a burst of enqueues wakes at most a few workers)."""
+        async with self.pool.pipeline(transaction=False) as pipe:
+            pipe.lpush(WAKE_KEY, 1)
+            pipe.ltrim(WAKE_KEY, 0, _WAKE_TOKENS - 1)
+            await pipe.execute()
 
     async def depth(self) -> int:
         return int(await self.pool.zcard(QUEUE_NAME))

@@ -1,9 +1,13 @@
 """Fan-out on write, and keeping feeds right as posts and follows change.
 
-The job bodies live here; jobs/fanout.py only adapts them to arq. Every step is
-idempotent: pushes are ZADDs of a fixed member, removals are ZREMs, and batches are
-keyed by their position in the follower index, so a retried or duplicated job
-rewrites the same entries.
+The job bodies live here; jobs/timeline.py only adapts them to arq. A post's fan-out reads
+the author's followers from their Redis index (services/timeline/follower_index.py), never
+from MongoDB: the root job splits the index into id ranges and enqueues one batch job per
+range, and each batch pushes its range in scripts that read the ids inside Redis, a thousand
+followers per call, with no Python loop per follower (feed_scripts.PUSH_RANGE).
+
+Every step is idempotent: pushes are ZADDs of a fixed member, removals are ZREMs, and batches
+are keyed by their range, so a retried or duplicated job rewrites the same entries.
 """
 
 from __future__ import annotations
@@ -13,8 +17,9 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from services.timeline.events import FamousPostPublished, FanoutFinished, PostPushed, PostUnpushed
+from services.timeline.follower_index import index_key
 from services.timeline.job_names import TimelineJob
-from services.timeline.presence import live_key
+from services.timeline.presence import LIVE_PREFIX, live_key
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -27,6 +32,7 @@ if TYPE_CHECKING:
     from services.posts.service import PostRecord, PostService
     from services.social.follows import FollowService
     from services.timeline.feed_store import FeedStore, Window
+    from services.timeline.follower_index import FollowerIndex
     from services.timeline.presence import PresenceService
     from services.timeline.recent import RecentPosts
     from services.timeline.user_classes import UserClassService
@@ -43,11 +49,12 @@ _BATCH_JOBS = {
 _ROOT = "root"
 _PENDING_TTL_S = 24 * 3600
 BACKFILL_POSTS = 200
-# Open a dispatch: KEYS = (pending, checkpoint); ARGV = root member, ttl. Returns the checkpoint.
+# Followers one push script call reaches: Redis is busy for a few milliseconds per call
+PUSH_CHUNK = 1000
+# Open a dispatch: KEYS = (pending); ARGV = root member, ttl.
 _OPEN = """
 redis.call('SADD', KEYS[1], ARGV[1])
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-return redis.call('GET', KEYS[2])
+return redis.call('EXPIRE', KEYS[1], ARGV[2])
 """
 # Close one batch: KEYS = (pending); ARGV = position. Returns {removed, remaining}, read at once.
 _CLOSE = "local removed = redis.call('SREM', KEYS[1], ARGV[1]) return {removed, redis.call('SCARD', KEYS[1])}"
@@ -55,10 +62,6 @@ _CLOSE = "local removed = redis.call('SREM', KEYS[1], ARGV[1]) return {removed, 
 
 def pending_key(tracking: str) -> str:
     return f"fanout:pending:{{{tracking}}}"
-
-
-def checkpoint_key(tracking: str) -> str:
-    return f"fanout:checkpoint:{{{tracking}}}"
 
 
 class FanoutService:
@@ -73,9 +76,11 @@ class FanoutService:
         classes: UserClassService,
         presence: PresenceService,
         follows: FollowService,
+        index: FollowerIndex,
         posts: PostService,
         bus: EventBus,
     ) -> None:
+        self._index = index
         self._bus = bus
         self._settings = settings
         self._redis = redis
@@ -103,12 +108,15 @@ class FanoutService:
         )
 
     async def on_follow(self, follower_id: int, followee_id: int) -> None:
+        await self._index.add(followee_id, follower_id)
         await self._queue.enqueue(TimelineJob.BACKFILL_FOLLOW, follower_id, followee_id)
 
     async def on_unfollow(self, follower_id: int, followee_id: int) -> None:
+        await self._index.remove(followee_id, follower_id)
         await self._queue.enqueue(TimelineJob.UNMERGE_FOLLOW, follower_id, followee_id)
         # A fan-out batch that read the follower list before the unfollow may push after the
-        # removal; a second sweep after the longest batch can run catches that post.
+        # removal, and an index build may have read the edge just before it went; a second
+        # sweep after the longest batch or build can run catches both.
         await self._queue.enqueue(
             TimelineJob.UNMERGE_FOLLOW, follower_id, followee_id, defer_s=self._settings.fanout_sweep_delay_s
         )
@@ -142,25 +150,49 @@ class FanoutService:
         await self._bus.publish(PostPushed(post.id, post.author_id, tuple(live)))
         await self._dispatch(PUSH, post.id, post.author_id, visible_at)
 
-    async def push_batch(
-        self, post_id: int, author_id: int, follower_ids: list[int], position: str, visible_at: float
+    async def push_batch(  # noqa: PLR0917 - the job's arguments, in arq's positional order
+        self, post_id: int, author_id: int, low: int, high: int | None, position: str, visible_at: float
     ) -> None:
         post = await self._posts.get(post_id)
         if post is not None and post.is_visible:
-            _, live = await self._store.push(
-                follower_ids, post_id, author_id, cap=self._settings.feed_cap, live_key=live_key
-            )
-            await self._bus.publish(PostPushed(post_id, author_id, tuple(live)))
+            if self._store.single_node:
+                await self._push_range(post_id, author_id, low, high)
+            else:
+                followers = await self._index.ids_in(author_id, low, high)
+                _, live = await self._store.push(
+                    followers, post_id, author_id, cap=self._settings.feed_cap, live_key=live_key
+                )
+                await self._bus.publish(PostPushed(post_id, author_id, tuple(live)))
         await self._finish(PUSH, post_id, position, visible_at)
+
+    async def _push_range(self, post_id: int, author_id: int, low: int, high: int | None) -> None:
+        """A chunk per script call, each starting after the last id the previous one read, so
+        followers added or removed meanwhile shift nothing."""
+        while high is None or low <= high:
+            pushed = await self._store.push_range(
+                index_key(author_id),
+                low,
+                high,
+                count=PUSH_CHUNK,
+                post_id=post_id,
+                author_id=author_id,
+                cap=self._settings.feed_cap,
+                live_prefix=LIVE_PREFIX,
+            )
+            await self._bus.publish(PostPushed(post_id, author_id, tuple(pushed.live)))
+            if pushed.read < PUSH_CHUNK:
+                return
+            low = pushed.last_id + 1
 
     async def start_removal(self, post_id: int, author_id: int) -> None:
         await self._dispatch(UNPUSH, post_id, author_id, 0.0)
 
     async def unpush_batch(
-        self, post_id: int, author_id: int, follower_ids: list[int], position: str
+        self, post_id: int, author_id: int, low: int, high: int | None, position: str
     ) -> None:
-        await self._store.unpush([*follower_ids, author_id], post_id, author_id)
-        live = await self._presence.live_among(follower_ids)
+        followers = await self._index.ids_in(author_id, low, high)
+        await self._store.unpush([*followers, author_id], post_id, author_id)
+        live = await self._presence.live_among(followers)
         await self._bus.publish(PostUnpushed(post_id, author_id, tuple(live)))
         await self._finish(UNPUSH, post_id, position, 0.0)
 
@@ -176,19 +208,21 @@ class FanoutService:
     async def unmerge_follow(self, follower_id: int, followee_id: int) -> None:
         if await self._follows.follows_which(follower_id, [followee_id]):
             return  # followed again since: keep the posts
+        await self._index.remove(followee_id, follower_id)
         await self._store.remove_author(follower_id, followee_id)
 
     async def start_promotion(self, author_id: int) -> None:
         await self._dispatch(PROMOTE, author_id, author_id, 0.0)
 
-    async def promote_batch(self, author_id: int, follower_ids: list[int], position: str) -> None:
-        await self._classes.add_to_followers(author_id, follower_ids)
+    async def promote_batch(self, author_id: int, low: int, high: int | None, position: str) -> None:
+        await self._classes.add_to_followers(author_id, await self._index.ids_in(author_id, low, high))
         await self._finish(PROMOTE, author_id, position, 0.0)
 
     async def start_demotion(self, author_id: int) -> None:
         await self._dispatch(DEMOTE, author_id, author_id, 0.0)
 
-    async def demote_batch(self, author_id: int, follower_ids: list[int], position: str) -> None:
+    async def demote_batch(self, author_id: int, low: int, high: int | None, position: str) -> None:
+        follower_ids = await self._index.ids_in(author_id, low, high)
         window = (await self._recent.windows([author_id], None, BACKFILL_POSTS))[author_id]
         for post_id in window.ids:
             await self._store.push(
@@ -200,33 +234,28 @@ class FanoutService:
         await self._classes.remove_from_followers(author_id, follower_ids)
         await self._finish(DEMOTE, author_id, position, 0.0)
 
-    # Dispatch: page the follower index, enqueue one job per batch, and know when all are done.
-    # Outstanding batches are members of a set (so a retried batch counts once), and the
-    # paging position is checkpointed (so a retried dispatcher resumes where it died).
+    # Dispatch: split the follower index into ranges, enqueue one job per range, and know when
+    # all are done. Outstanding ranges are members of a set, so a retried batch counts once; a
+    # retried dispatcher enqueues the same ranges again (the job ids stop duplicates), or, if
+    # the index changed meanwhile, ranges that still cover every follower.
 
     async def _dispatch(self, task: str, subject_id: int, author_id: int, visible_at: float) -> None:
         tracking = f"{task}:{subject_id}"
-        checkpoint = await self._open(
-            keys=[pending_key(tracking), checkpoint_key(tracking)], args=[_ROOT, _PENDING_TTL_S]
-        )
-        after = int(checkpoint) if checkpoint else None
-        batch_size = self._settings.fanout_batch_size
-        page_size = max(batch_size, self._settings.fanout_page_size)
-        while True:
-            followers, next_key = await self._follows.follower_ids_after(author_id, after, page_size)
-            page = "start" if after is None else str(after)
-            for index in range(0, len(followers), batch_size):
-                position = f"{page}:{index // batch_size}"
-                await self._redis.sadd(pending_key(tracking), position)  # type: ignore[misc]
-                args: list[Any] = [subject_id, author_id, followers[index : index + batch_size], position]
-                if task == PUSH:
-                    args.append(visible_at)
-                await self._queue.enqueue(_BATCH_JOBS[task], *args, job_id=f"{tracking}:{position}")
-            if next_key is None:
-                break
-            after = next_key
-            await self._redis.set(checkpoint_key(tracking), after, ex=_PENDING_TTL_S)
-        await self._redis.delete(checkpoint_key(tracking))
+        await self._open(keys=[pending_key(tracking)], args=[_ROOT, _PENDING_TTL_S])
+        await self._index.ensure(author_id)
+        ranges = await self._index.ranges(author_id, self._settings.fanout_batch_size)
+        if ranges:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for low, _ in ranges:
+                    pipe.sadd(pending_key(tracking), str(low))
+                await pipe.execute()
+        for low, high in ranges:
+            position = str(low)
+            args: list[Any] = [subject_id, author_id, low, high, position]
+            if task == PUSH:
+                args.append(visible_at)
+            await self._queue.enqueue(_BATCH_JOBS[task], *args, job_id=f"{tracking}:{position}", wake=False)
+        await self._queue.wake()
         await self._finish(task, subject_id, _ROOT, visible_at)
 
     async def _finish(self, task: str, subject_id: int, position: str, visible_at: float) -> None:

@@ -29,122 +29,28 @@ if TYPE_CHECKING:
 
 from services.foundation.cluster_safe import ScriptBatch
 from services.foundation.ids import MAX_ID
+from services.timeline import feed_scripts
 
 SENTINEL = "0:0"
 RECENT_SENTINEL = "0"
 BUILDING_FLOOR = MAX_ID
 
-# Push one post into many feeds: KEYS are (feed, floor, active, live) quadruples; ARGV = cap,
-# score, member. A feed receives the post only if its owner is active and the feed exists.
-# Returns a flag per quadruple: 0 skipped, 1 pushed, 2 pushed and the owner is live.
-_PUSH = """
-local cap = tonumber(ARGV[1])
-local result = {}
-for i = 1, #KEYS, 4 do
-  local feed, floor_key, active = KEYS[i], KEYS[i + 1], KEYS[i + 2]
-  if redis.call('EXISTS', active) == 1 and redis.call('EXISTS', feed) == 1 then
-    redis.call('ZADD', feed, ARGV[2], ARGV[3])
-    local n = redis.call('ZCARD', feed)
-    if n > cap + 1 then
-      local cut = redis.call('ZRANGE', feed, 1, n - cap - 1, 'WITHSCORES')
-      redis.call('ZREMRANGEBYRANK', feed, 1, n - cap - 1)
-      local top = cut[#cut]
-      if tonumber(top) > tonumber(redis.call('GET', floor_key) or '0') then
-        redis.call('SET', floor_key, top, 'KEEPTTL')
-      end
-    end
-    result[#result + 1] = 1 + redis.call('EXISTS', KEYS[i + 3])
-  else
-    result[#result + 1] = 0
-  end
-end
-return result
-"""
-
-# Add scored members to one capped set that exists, keeping its floor. KEYS = (set, floor);
-# ARGV from `base` = cap, then score, member pairs. Rank 0 is the sentinel.
-_ADD_CAPPED_FROM = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-local cap = tonumber(ARGV[base])
-for i = base + 1, #ARGV, 2 do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1]) end
-local n = redis.call('ZCARD', KEYS[1])
-if n > cap + 1 then
-  local cut = redis.call('ZRANGE', KEYS[1], 1, n - cap - 1, 'WITHSCORES')
-  redis.call('ZREMRANGEBYRANK', KEYS[1], 1, n - cap - 1)
-  local top = cut[#cut]
-  if tonumber(top) > tonumber(redis.call('GET', KEYS[2]) or '0') then
-    redis.call('SET', KEYS[2], top, 'KEEPTTL')
-  end
-end
-return n
-"""
-_ADD_CAPPED = "local base = 1\n" + _ADD_CAPPED_FROM
-
-# Make a capped set exist, empty but for its sentinel, with its floor at "building", and
-# optionally mark its owner active. KEYS = (set, floor[, active]); ARGV = sentinel, ttl,
-# building floor[, active ttl]. Returns the floor the set had ('0' when it did not exist).
-_BEGIN = """
-local previous = '0'
-if redis.call('EXISTS', KEYS[1]) == 1 then previous = redis.call('GET', KEYS[2]) or '0' end
-redis.call('ZADD', KEYS[1], 0, ARGV[1])
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[2])
-if KEYS[3] then redis.call('SET', KEYS[3], 1, 'EX', ARGV[4]) end
-return previous
-"""
-
-# Finish a build, atomically: set the floor first, so that trimming past the cap can only
-# raise it, then add as _ADD_CAPPED does. KEYS = (set, floor); ARGV = floor, cap, then pairs.
-# A set that expired mid-build is left alone: setting its floor would leave a key with no TTL.
-_FINISH = (
-    "if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end\n"
-    "redis.call('SET', KEYS[2], ARGV[1], 'KEEPTTL')\nlocal base = 2\n" + _ADD_CAPPED_FROM
-)
-
-# Raise a feed's floor (never lower it). KEYS = (feed, floor); ARGV = floor. The floor takes
-# the feed's TTL, since a floor outliving its feed would vouch for a rebuilt one.
-_RAISE_FLOOR_PART = """
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl > 0 and tonumber(ARGV[1]) > tonumber(redis.call('GET', KEYS[2]) or '0') then
-  redis.call('SET', KEYS[2], ARGV[1], 'PX', ttl)
-end
-"""
-_RAISE_FLOOR = _RAISE_FLOOR_PART + "return 0\n"
-
-# Merge entries into a feed that exists and raise its floor, atomically: KEYS = (feed, floor);
-# ARGV = floor, cap, then pairs. Used when the entries are a partial window of an author's
-# posts, whose older ones the feed can then no longer vouch for.
-_MERGE = (
-    "if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end\n"
-    + _RAISE_FLOOR_PART
-    + "local base = 2\n"
-    + _ADD_CAPPED_FROM
-)
-
-# Remove the members of one author from a feed. KEYS = (feed); ARGV = author id.
-_REMOVE_AUTHOR = """
-local suffix = ':' .. ARGV[1]
-local removed = 0
-for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 1, -1)) do
-  if string.sub(member, -string.len(suffix)) == suffix then
-    redis.call('ZREM', KEYS[1], member)
-    removed = removed + 1
-  end
-end
-return removed
-"""
+# Prefixes of the per-user keys, which the range push script also builds (feed_scripts.py)
+FEED_PREFIX = "feed:"
+FEED_FLOOR_PREFIX = "feedfloor:"
+ACTIVE_PREFIX = "active:"
 
 
 def feed_key(user_id: int) -> str:
-    return f"feed:{{{user_id}}}"
+    return f"{FEED_PREFIX}{{{user_id}}}"
 
 
 def feed_floor_key(user_id: int) -> str:
-    return f"feedfloor:{{{user_id}}}"
+    return f"{FEED_FLOOR_PREFIX}{{{user_id}}}"
 
 
 def active_key(user_id: int) -> str:
-    return f"active:{{{user_id}}}"
+    return f"{ACTIVE_PREFIX}{{{user_id}}}"
 
 
 def recent_key(author_id: int) -> str:
@@ -157,6 +63,17 @@ def recent_floor_key(author_id: int) -> str:
 
 def feed_member(post_id: int, author_id: int) -> str:
     return f"{post_id}:{author_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class RangePush:
+    """What one range push did: followers read from the index (and the last of them), how
+    many left the index as inactive, and the live ones among those who got the post."""
+
+    read: int
+    last_id: int
+    removed: int
+    live: list[int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,13 +97,19 @@ class FeedStore:
     def __init__(self, redis: aioredis.Redis, *, cluster: bool) -> None:
         self._redis = redis
         self._cluster = cluster
-        self._push = redis.register_script(_PUSH)
-        self._add_capped = redis.register_script(_ADD_CAPPED)
-        self._remove_author = redis.register_script(_REMOVE_AUTHOR)
-        self._begin = redis.register_script(_BEGIN)
-        self._finish = redis.register_script(_FINISH)
-        self._merge = redis.register_script(_MERGE)
-        self._raise_floor = redis.register_script(_RAISE_FLOOR)
+        self._push = redis.register_script(feed_scripts.PUSH)
+        self._add_capped = redis.register_script(feed_scripts.ADD_CAPPED)
+        self._remove_author = redis.register_script(feed_scripts.REMOVE_AUTHOR)
+        self._begin = redis.register_script(feed_scripts.BEGIN)
+        self._finish = redis.register_script(feed_scripts.FINISH)
+        self._merge = redis.register_script(feed_scripts.MERGE)
+        self._raise_floor = redis.register_script(feed_scripts.RAISE_FLOOR)
+        self._push_range = redis.register_script(feed_scripts.PUSH_RANGE)
+
+    @property
+    def single_node(self) -> bool:
+        """Whether scripts may touch keys of many users at once (not on a Redis Cluster)."""
+        return not self._cluster
 
     async def push(
         self,
@@ -226,6 +149,39 @@ class FeedStore:
                     if flag == 2:  # noqa: PLR2004 - the script's "live" flag
                         live.append(follower)
         return pushed, live
+
+    async def push_range(
+        self,
+        index_key: str,
+        low: int,
+        high: int | None,
+        *,
+        count: int,
+        post_id: int,
+        author_id: int,
+        cap: int,
+        live_prefix: str,
+    ) -> RangePush:
+        """Push a post into the feeds of up to `count` followers in [low, high] of an author's
+        follower index, in one script on the Redis node (single node only)."""
+        raw = await self._push_range(
+            keys=[index_key],
+            args=[
+                low,
+                "+inf" if high is None else high,
+                count,
+                cap,
+                post_id,
+                feed_member(post_id, author_id),
+                FEED_PREFIX,
+                FEED_FLOOR_PREFIX,
+                ACTIVE_PREFIX,
+                live_prefix,
+            ],
+        )
+        return RangePush(
+            read=int(raw[0]), last_id=int(raw[1]), removed=int(raw[2]), live=[int(i) for i in raw[3:]]
+        )
 
     async def unpush(self, follower_ids: Sequence[int], post_id: int, author_id: int) -> None:
         member = feed_member(post_id, author_id)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from services.posts.service import PostRecord, PostService
     from services.social.follows import FollowService
     from services.timeline.feed_store import FeedStore, Window
+    from services.timeline.follower_index import FollowerIndex
     from services.timeline.recent import RecentPosts
     from services.timeline.user_classes import UserClassService
 
@@ -43,7 +44,9 @@ class HomeTimeline:
         classes: UserClassService,
         posts: PostService,
         follows: FollowService,
+        follower_index: FollowerIndex,
     ) -> None:
+        self._follower_index = follower_index
         self._settings = settings
         self._store = store
         self._recent = recent
@@ -152,6 +155,8 @@ class HomeTimeline:
             previous_floor = 0
         famous = await self._classes.famous_followees(viewer_id)
         authors = await self._pushed_authors(viewer_id, famous)
+        # Worth pushing to again: back into the follower indexes that fan-out reads
+        await self._follower_index.add_to_authors(viewer_id, [a for a in authors if a != viewer_id])
         windows = await self._recent.windows(authors, None, depth)
         entries: list[tuple[int, int]] = []
         floor = previous_floor

@@ -18,8 +18,11 @@ LIVE_TTL_S = 60
 _MARK_LIVE = "redis.call('HSET', KEYS[1], ARGV[1], '1') return redis.call('EXPIRE', KEYS[1], ARGV[2])"
 
 
+LIVE_PREFIX = "live:"
+
+
 def live_key(user_id: int) -> str:
-    return f"live:{{{user_id}}}"
+    return f"{LIVE_PREFIX}{{{user_id}}}"
 
 
 class PresenceService:

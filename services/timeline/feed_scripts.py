@@ -1,0 +1,153 @@
+"""The Lua scripts behind FeedStore (services/timeline/feed_store.py).
+
+Each keeps one step atomic on one Redis node; on a Redis Cluster every script's keys share a
+hash tag (one user's keys, `{uid}`), except `PUSH_RANGE`, which the fan-out uses only on a
+single node.
+"""
+
+from __future__ import annotations
+
+# Add one member to a feed that exists and trim it to its cap, raising its floor past what
+# was cut (rank 0 is the sentinel). Used as a function by the push scripts below.
+PUSH_ONE = """
+local function push_one(feed, floor_key, cap, score, member)
+  redis.call('ZADD', feed, score, member)
+  local n = redis.call('ZCARD', feed)
+  if n > cap + 1 then
+    local cut = redis.call('ZRANGE', feed, 1, n - cap - 1, 'WITHSCORES')
+    redis.call('ZREMRANGEBYRANK', feed, 1, n - cap - 1)
+    local top = cut[#cut]
+    if tonumber(top) > tonumber(redis.call('GET', floor_key) or '0') then
+      redis.call('SET', floor_key, top, 'KEEPTTL')
+    end
+  end
+end
+"""
+
+# Push one post into many feeds: KEYS are (feed, floor, active, live) quadruples; ARGV = cap,
+# score, member. A feed receives the post only if its owner is active and the feed exists.
+# Returns a flag per quadruple: 0 skipped, 1 pushed, 2 pushed and the owner is live.
+PUSH = (
+    PUSH_ONE
+    + """
+local cap = tonumber(ARGV[1])
+local result = {}
+for i = 1, #KEYS, 4 do
+  local feed, floor_key, active = KEYS[i], KEYS[i + 1], KEYS[i + 2]
+  if redis.call('EXISTS', active) == 1 and redis.call('EXISTS', feed) == 1 then
+    push_one(feed, floor_key, cap, ARGV[2], ARGV[3])
+    result[#result + 1] = 1 + redis.call('EXISTS', KEYS[i + 3])
+  else
+    result[#result + 1] = 0
+  end
+end
+return result
+"""
+)
+
+# Push one post into the feeds of the followers in one id range of an author's follower index
+# (services/timeline/follower_index.py), reading the ids in Redis, so no id crosses the wire.
+# Keys are built here from the prefixes in ARGV (single node only: they span slots).
+# KEYS = (index). ARGV = low id, high id (inclusive, or +inf), count, cap, score, member, and
+# the prefixes of the feed, floor, active and live keys. Followers no longer active leave the
+# index (they come back when their feed is rebuilt). Returns {ids read, last id read, removed,
+# live follower ids...}.
+PUSH_RANGE = (
+    PUSH_ONE
+    + """
+local ids = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2], 'BYSCORE', 'LIMIT', 0, ARGV[3])
+local cap = tonumber(ARGV[4])
+local result = {#ids, ids[#ids] or '0', 0}
+local gone = {}
+for _, id in ipairs(ids) do
+  local tag = '{' .. id .. '}'
+  if redis.call('EXISTS', ARGV[9] .. tag) == 1 then
+    local feed = ARGV[7] .. tag
+    if redis.call('EXISTS', feed) == 1 then
+      push_one(feed, ARGV[8] .. tag, cap, ARGV[5], ARGV[6])
+      if redis.call('EXISTS', ARGV[10] .. tag) == 1 then result[#result + 1] = id end
+    end
+  else
+    gone[#gone + 1] = id
+  end
+end
+for i = 1, #gone, 500 do
+  redis.call('ZREM', KEYS[1], unpack(gone, i, math.min(i + 499, #gone)))
+end
+result[3] = #gone
+return result
+"""
+)
+
+# Add scored members to one capped set that exists, keeping its floor. KEYS = (set, floor);
+# ARGV from `base` = cap, then score, member pairs. Rank 0 is the sentinel.
+ADD_CAPPED_FROM = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local cap = tonumber(ARGV[base])
+for i = base + 1, #ARGV, 2 do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1]) end
+local n = redis.call('ZCARD', KEYS[1])
+if n > cap + 1 then
+  local cut = redis.call('ZRANGE', KEYS[1], 1, n - cap - 1, 'WITHSCORES')
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 1, n - cap - 1)
+  local top = cut[#cut]
+  if tonumber(top) > tonumber(redis.call('GET', KEYS[2]) or '0') then
+    redis.call('SET', KEYS[2], top, 'KEEPTTL')
+  end
+end
+return n
+"""
+ADD_CAPPED = "local base = 1\n" + ADD_CAPPED_FROM
+
+# Make a capped set exist, empty but for its sentinel, with its floor at "building", and
+# optionally mark its owner active. KEYS = (set, floor[, active]); ARGV = sentinel, ttl,
+# building floor[, active ttl]. Returns the floor the set had ('0' when it did not exist).
+BEGIN = """
+local previous = '0'
+if redis.call('EXISTS', KEYS[1]) == 1 then previous = redis.call('GET', KEYS[2]) or '0' end
+redis.call('ZADD', KEYS[1], 0, ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[2])
+if KEYS[3] then redis.call('SET', KEYS[3], 1, 'EX', ARGV[4]) end
+return previous
+"""
+
+# Finish a build, atomically: set the floor first, so that trimming past the cap can only
+# raise it, then add as _ADD_CAPPED does. KEYS = (set, floor); ARGV = floor, cap, then pairs.
+# A set that expired mid-build is left alone: setting its floor would leave a key with no TTL.
+FINISH = (
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end\n"
+    "redis.call('SET', KEYS[2], ARGV[1], 'KEEPTTL')\nlocal base = 2\n" + ADD_CAPPED_FROM
+)
+
+# Raise a feed's floor (never lower it). KEYS = (feed, floor); ARGV = floor. The floor takes
+# the feed's TTL, since a floor outliving its feed would vouch for a rebuilt one.
+RAISE_FLOOR_PART = """
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 and tonumber(ARGV[1]) > tonumber(redis.call('GET', KEYS[2]) or '0') then
+  redis.call('SET', KEYS[2], ARGV[1], 'PX', ttl)
+end
+"""
+RAISE_FLOOR = RAISE_FLOOR_PART + "return 0\n"
+
+# Merge entries into a feed that exists and raise its floor, atomically: KEYS = (feed, floor);
+# ARGV = floor, cap, then pairs. Used when the entries are a partial window of an author's
+# posts, whose older ones the feed can then no longer vouch for.
+MERGE = (
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end\n"
+    + RAISE_FLOOR_PART
+    + "local base = 2\n"
+    + ADD_CAPPED_FROM
+)
+
+# Remove the members of one author from a feed. KEYS = (feed); ARGV = author id.
+REMOVE_AUTHOR = """
+local suffix = ':' .. ARGV[1]
+local removed = 0
+for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 1, -1)) do
+  if string.sub(member, -string.len(suffix)) == suffix then
+    redis.call('ZREM', KEYS[1], member)
+    removed = removed + 1
+  end
+end
+return removed
+"""
