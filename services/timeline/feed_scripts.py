@@ -10,9 +10,7 @@ from __future__ import annotations
 # Add one member to a feed that exists and trim it to its cap, raising its floor past what
 # was cut (rank 0 is the sentinel). Used as a function by the push scripts below.
 PUSH_ONE = """
-local function push_one(feed, floor_key, cap, score, member)
-  redis.call('ZADD', feed, score, member)
-  local n = redis.call('ZCARD', feed)
+local function trim_feed(feed, floor_key, cap, n)
   if n > cap + 1 then
     local cut = redis.call('ZRANGE', feed, 1, n - cap - 1, 'WITHSCORES')
     redis.call('ZREMRANGEBYRANK', feed, 1, n - cap - 1)
@@ -21,6 +19,10 @@ local function push_one(feed, floor_key, cap, score, member)
       redis.call('SET', floor_key, top, 'KEEPTTL')
     end
   end
+end
+local function push_one(feed, floor_key, cap, score, member)
+  redis.call('ZADD', feed, score, member)
+  trim_feed(feed, floor_key, cap, redis.call('ZCARD', feed))
 end
 """
 
@@ -59,13 +61,18 @@ local ids = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2], 'BYSCORE', 'LIMIT', 
 local cap = tonumber(ARGV[4])
 local result = {#ids, ids[#ids] or '0', 0}
 local gone = {}
+local score, member = ARGV[5], ARGV[6]
+local feed_prefix, floor_prefix, active_prefix, live_prefix = ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+-- Four calls per follower: a kept feed always holds its sentinel, so ZCARD tells that it
+-- exists and, with what ZADD added, whether it outgrew its cap
 for _, id in ipairs(ids) do
   local tag = '{' .. id .. '}'
-  if redis.call('EXISTS', ARGV[9] .. tag) == 1 then
-    local feed = ARGV[7] .. tag
-    if redis.call('EXISTS', feed) == 1 then
-      push_one(feed, ARGV[8] .. tag, cap, ARGV[5], ARGV[6])
-      if redis.call('EXISTS', ARGV[10] .. tag) == 1 then result[#result + 1] = id end
+  if redis.call('EXISTS', active_prefix .. tag) == 1 then
+    local feed = feed_prefix .. tag
+    local n = redis.call('ZCARD', feed)
+    if n > 0 then
+      trim_feed(feed, floor_prefix .. tag, cap, n + redis.call('ZADD', feed, score, member))
+      if redis.call('EXISTS', live_prefix .. tag) == 1 then result[#result + 1] = id end
     end
   else
     gone[#gone + 1] = id
