@@ -30,6 +30,11 @@ FANOUT_LAG_SECONDS = Histogram(
     "From a post becoming visible to its last follower's feed being written.",
     buckets=_LAG_BUCKETS,
 )
+LIVE_DELIVERY_SECONDS = Histogram(
+    "aperture_live_delivery_seconds",
+    "From a post becoming visible to its event being sent on a subscriber's socket.",
+    buckets=_LATENCY_BUCKETS,
+)
 JOB_SECONDS = Histogram(
     "aperture_job_seconds",
     "Duration of background jobs, by job and outcome.",

@@ -6,9 +6,11 @@ loaders, so every event shows current counts.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from aperture import metrics
 from resolvers.cursors import decode_cursor
 from resolvers.global_ids import expect_global_id
 from resolvers.hydration import HydratedPost, hydrate_posts
@@ -49,6 +51,9 @@ async def home_timeline_updates(
             hydrated = {post.record.id: post for post in await hydrate_posts(loaders, records, fields)}
         for event in events:
             yield HomeUpdate(event, hydrated.get(event.post.id) if event.post is not None else None)
+            # Resumed once the transport has sent the event: the post's visible-to-screen time
+            if event.visible_at is not None:
+                metrics.LIVE_DELIVERY_SECONDS.observe(max(0.0, time.time() - event.visible_at))
 
 
 async def post_updates(info: Info, post_id: str) -> AsyncGenerator[PostLiveState, None]:

@@ -55,9 +55,13 @@ def wire_reactions(services: Services) -> None:
     bus.subscribe(CountsSettled, lambda e: _if_followers(e, fanout.on_follower_counts))
 
     # Timeline delivery reaches open screens
-    bus.subscribe(PostPushed, lambda e: live.new_post_for_users(e.live_reader_ids, e.post_id, e.author_id))
+    bus.subscribe(
+        PostPushed, lambda e: live.new_post_for_users(e.live_reader_ids, e.post_id, e.author_id, e.visible_at)
+    )
     bus.subscribe(PostUnpushed, lambda e: live.deleted_for_users(e.live_reader_ids, e.post_id, e.author_id))
-    bus.subscribe(FamousPostPublished, lambda e: live.new_post_by_famous(e.post_id, e.author_id))
+    bus.subscribe(
+        FamousPostPublished, lambda e: live.new_post_by_famous(e.post_id, e.author_id, e.visible_at)
+    )
 
     # Metrics of this process
     bus.subscribe(FanoutFinished, lambda e: metrics.FANOUT_LAG_SECONDS.observe(e.lag_s))

@@ -90,18 +90,20 @@ class LiveEvents:
 
         return prefetch
 
-    async def new_post_for_users(self, user_ids: Sequence[int], post_id: int, author_id: int) -> None:
+    async def new_post_for_users(
+        self, user_ids: Sequence[int], post_id: int, author_id: int, visible_at: float
+    ) -> None:
         if not user_ids:
             return
-        message = encode(NEW_POST, postId=post_id, authorId=author_id)
+        message = encode(NEW_POST, postId=post_id, authorId=author_id, visibleAt=visible_at)
         async with self._redis.pipeline(transaction=False) as pipe:
             for user_id in user_ids:
                 publish(pipe, user_channel(user_id), message)
             await pipe.execute()
 
-    async def new_post_by_famous(self, post_id: int, author_id: int) -> None:
+    async def new_post_by_famous(self, post_id: int, author_id: int, visible_at: float) -> None:
         """Famous authors are not fanned out: their live followers listen on the author's channel."""
-        message = encode(NEW_POST, postId=post_id, authorId=author_id)
+        message = encode(NEW_POST, postId=post_id, authorId=author_id, visibleAt=visible_at)
         await publish(self._redis, author_channel(author_id), message)
 
     async def deleted_for_users(self, user_ids: Sequence[int], post_id: int, author_id: int) -> None:

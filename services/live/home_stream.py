@@ -60,6 +60,7 @@ class HomeStreamEvent:
     post_id: int | None = None
     author_id: int | None = None
     cursor: int | None = None
+    visible_at: float | None = None  # when a live post became visible (not on replays)
 
 
 def _added(records: list[PostRecord]) -> list[HomeStreamEvent]:
@@ -199,6 +200,8 @@ class HomeStream:
                     (record,) = await self._posts.get_many([post_id])
                 if record is not None and record.is_visible:
                     events = _added([record])
+                    visible_at = message.get("visibleAt")
+                    events[0].visible_at = float(visible_at) if isinstance(visible_at, (int, float)) else None
         elif kind == DELETED_POST:
             events = [_removed(int(str(message["postId"])))]
         elif kind == AUTHOR_REMOVED:

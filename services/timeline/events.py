@@ -14,6 +14,7 @@ class PostPushed(DomainEvent):
     post_id: int
     author_id: int
     live_reader_ids: tuple[int, ...]
+    visible_at: float  # epoch seconds when the post became visible, for delivery latency
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,7 @@ class FamousPostPublished(DomainEvent):
 
     post_id: int
     author_id: int
+    visible_at: float
 
 
 @dataclass(frozen=True, slots=True)

@@ -141,13 +141,13 @@ class FanoutService:
         await self._recent.on_visible(post)
         if await self._classes.is_famous(post.author_id):
             # Pulled at read time; live followers listen on the author's channel
-            await self._bus.publish(FamousPostPublished(post.id, post.author_id))
+            await self._bus.publish(FamousPostPublished(post.id, post.author_id, visible_at))
             await self._report_lag(post.id, visible_at)
             return
         _, live = await self._store.push(
             [post.author_id], post.id, post.author_id, cap=self._settings.feed_cap, live_key=live_key
         )
-        await self._bus.publish(PostPushed(post.id, post.author_id, tuple(live)))
+        await self._bus.publish(PostPushed(post.id, post.author_id, tuple(live), visible_at))
         await self._dispatch(PUSH, post.id, post.author_id, visible_at)
 
     async def push_batch(  # noqa: PLR0917 - the job's arguments, in arq's positional order
@@ -156,16 +156,18 @@ class FanoutService:
         post = await self._posts.get(post_id)
         if post is not None and post.is_visible:
             if self._store.single_node:
-                await self._push_range(post_id, author_id, low, high)
+                await self._push_range(post_id, author_id, low, high, visible_at)
             else:
                 followers = await self._index.ids_in(author_id, low, high)
                 _, live = await self._store.push(
                     followers, post_id, author_id, cap=self._settings.feed_cap, live_key=live_key
                 )
-                await self._bus.publish(PostPushed(post_id, author_id, tuple(live)))
+                await self._bus.publish(PostPushed(post_id, author_id, tuple(live), visible_at))
         await self._finish(PUSH, post_id, position, visible_at)
 
-    async def _push_range(self, post_id: int, author_id: int, low: int, high: int | None) -> None:
+    async def _push_range(
+        self, post_id: int, author_id: int, low: int, high: int | None, visible_at: float
+    ) -> None:
         """A chunk per script call, each starting after the last id the previous one read, so
         followers added or removed meanwhile shift nothing."""
         while high is None or low <= high:
@@ -179,7 +181,7 @@ class FanoutService:
                 cap=self._settings.feed_cap,
                 live_prefix=LIVE_PREFIX,
             )
-            await self._bus.publish(PostPushed(post_id, author_id, tuple(pushed.live)))
+            await self._bus.publish(PostPushed(post_id, author_id, tuple(pushed.live), visible_at))
             if pushed.read < PUSH_CHUNK:
                 return
             low = pushed.last_id + 1
