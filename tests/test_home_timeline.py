@@ -6,6 +6,7 @@ Test settings: feed cap 20, recent cap 10, fan-out batches of 4, famous at 8 fol
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -204,6 +205,7 @@ async def test_live_followers_get_an_event(api: Api, services: Services, run_job
     pubsub = services.stores.redis.pubsub()
     await pubsub.subscribe(user_channel(raw(watcher.id)))
     try:
+        before = time.time()
         post = await create_post(api, author, "live!")
         await run_jobs()
         message = None
@@ -213,7 +215,9 @@ async def test_live_followers_get_an_event(api: Api, services: Services, run_job
                 break
         assert message is not None
         event = orjson.loads(message["data"])
+        visible_at = event.pop("visibleAt")
         assert event == {"type": "post", "postId": raw(post), "authorId": raw(author.id)}
+        assert before <= visible_at <= time.time(), "when the post became visible, for delivery latency"
     finally:
         await pubsub.aclose()  # type: ignore[no-untyped-call]
     assert (await api.gql(CLASS, token=watcher.token))["viewer"]["settings"]["userClass"] == "LIVE"
