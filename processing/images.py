@@ -16,8 +16,8 @@ from wand.exceptions import WandException
 from wand.image import Image
 
 from processing.dimensions import header_dimensions, looks_complete
-from processing.errors import MediaRejected
-from processing.sniff import compatible, sniff_file
+from processing.errors import MediaFailure, MediaRejected
+from processing.sniff import require_declared_type
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -85,23 +85,26 @@ def _check_dimensions(source: Path, declared: str, limits: ImageLimits) -> tuple
             with Image.ping(filename=spec) as probe:
                 dimensions = probe.width, probe.height
         except WandException as exc:
-            raise MediaRejected(f"the file could not be read as an image ({exc})") from None
+            raise MediaRejected(
+                MediaFailure.UNREADABLE, f"the file could not be read as an image ({exc})"
+            ) from None
     width, height = dimensions
     if width > limits.max_side or height > limits.max_side or width * height > limits.max_pixels:
         raise MediaRejected(
+            MediaFailure.DIMENSIONS_TOO_LARGE,
             f"the image is {width}x{height}; the limit is {limits.max_side} per side "
-            f"and {limits.max_pixels // 1_000_000} megapixels"
+            f"and {limits.max_pixels // 1_000_000} megapixels",
         )
     return width, height
 
 
 def process_image(source: Path, out_dir: Path, declared: str, limits: ImageLimits) -> dict[str, Any]:
-    actual = sniff_file(source)
-    if not compatible(declared, actual):
-        raise MediaRejected(f"the file is {actual or 'not a supported format'}, not the declared {declared}")
+    require_declared_type(source, declared)
     source_width, source_height = _check_dimensions(source, declared, limits)
     if not looks_complete(source, declared):
-        raise MediaRejected("the image is corrupt or truncated (it ends before its end marker)")
+        raise MediaRejected(
+            MediaFailure.TRUNCATED, "the image is corrupt or truncated (it ends before its end marker)"
+        )
     # ImageMagick reports truncated or corrupt data as warnings and returns a partial
     # image; a partial image is a failure here, never a variant
     warnings.simplefilter("error")
@@ -138,5 +141,7 @@ def process_image(source: Path, out_dir: Path, declared: str, limits: ImageLimit
                     # From the full picture, not the square thumbnail, so it has the right shape
                     placeholder = _blurhash(medium)
     except (WandException, Warning) as exc:
-        raise MediaRejected(f"the image is corrupt or truncated ({exc.__class__.__name__})") from None
+        raise MediaRejected(
+            MediaFailure.CORRUPT, f"the image is corrupt or truncated ({exc.__class__.__name__})"
+        ) from None
     return {"width": width, "height": height, "blurhash": placeholder, "variants": variants}

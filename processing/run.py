@@ -2,7 +2,7 @@
 
     python -m processing.run image|video SOURCE OUT_DIR DECLARED_TYPE OPTIONS_JSON
 
-Prints one JSON line: {"ok": {...}} or {"rejected": "reason"}. Any other ending (a crash,
+Prints one JSON line: {"ok": {...}} or {"rejected": {"code": ..., "reason": ...}}. Any other ending (a crash,
 a signal, a timeout) is the parent's to report.
 """
 
@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from processing.errors import MediaRejected
+from processing.errors import MediaFailure, MediaRejected
 
 
 def main(argv: list[str]) -> int:
@@ -29,10 +29,11 @@ def main(argv: list[str]) -> int:
 
             result = transcode(Path(source), Path(out_dir), declared, options["max_seconds"])
         else:
-            sys.stdout.write(json.dumps({"rejected": f"unknown media kind {kind!r}"}) + "\n")
-            return 0
+            raise MediaRejected(MediaFailure.WRONG_TYPE, f"unknown media kind {kind!r}")  # noqa: TRY301
     except MediaRejected as rejection:
-        sys.stdout.write(json.dumps({"rejected": rejection.reason}) + "\n")
+        sys.stdout.write(
+            json.dumps({"rejected": {"code": rejection.code, "reason": rejection.reason}}) + "\n"
+        )
         return 0
     sys.stdout.write(json.dumps({"ok": result}) + "\n")
     return 0

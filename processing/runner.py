@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from processing.errors import MediaRejected
+from processing.errors import MediaFailure, MediaRejected
 
 POLICY_DIR = Path(__file__).resolve().parent / "policy"
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,13 +76,16 @@ async def run_processing(
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)  # the child and any ffmpeg it started
         await process.wait()
-        raise MediaRejected(f"processing took longer than {options.timeout_s:g} s") from None
+        raise MediaRejected(
+            MediaFailure.TIMED_OUT, f"processing took longer than {options.timeout_s:g} s"
+        ) from None
     lines = [line for line in stdout.decode(errors="replace").splitlines() if line.startswith("{")]
     if not lines:
         tail = stderr.decode(errors="replace").strip().splitlines()[-1:] or [f"exit {process.returncode}"]
         raise ProcessingCrashed(tail[0][:300])
     answer = json.loads(lines[-1])
     if "rejected" in answer:
-        raise MediaRejected(str(answer["rejected"]))
+        rejection = answer["rejected"]
+        raise MediaRejected(MediaFailure(rejection["code"]), str(rejection["reason"]))
     result: dict[str, Any] = answer["ok"]
     return result
