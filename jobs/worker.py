@@ -84,6 +84,8 @@ def build_worker(
 
             ctx["services"] = await exit_stack.enter_async_context(open_services(settings))
         observe_jobs(ctx["services"])
+        if not burst:
+            ctx["services"].media.warm_up()  # a burst worker (tests, one-off drains) starts them on demand
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
         del ctx

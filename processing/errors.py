@@ -26,3 +26,7 @@ class MediaRejected(Exception):  # noqa: N818 - a rejection is an outcome, not a
         super().__init__(reason)
         self.code = code
         self.reason = reason
+
+
+class ProcessingCrashed(Exception):  # noqa: N818 - an outcome of the child, named for it
+    """The child died without an answer: maybe the input, maybe the machine. Retried, then failed."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import blurhash
+from wand.color import Color
 from wand.exceptions import WandException
 from wand.image import Image
 
@@ -96,6 +97,15 @@ def _check_dimensions(source: Path, declared: str, limits: ImageLimits) -> tuple
             f"and {limits.max_pixels // 1_000_000} megapixels",
         )
     return width, height
+
+
+def warm_up_coders() -> None:
+    """Load ImageMagick's coder modules before the first item rather than during it."""
+    with Image(width=8, height=8, background=Color("gray")) as probe:
+        for fmt in ("jpeg", "webp", "png"):
+            probe.format = fmt
+            with Image(blob=probe.make_blob()):
+                pass
 
 
 def process_image(source: Path, out_dir: Path, declared: str, limits: ImageLimits) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Turning uploads into variants. Owns the `media/` blob keys and the `events:media-uploaded` stream.
 
-Each media item of a post is one job. The work happens in a child process (see
-processing/runner.py); this module moves bytes in and out of blob storage and records
+Each media item of a post is one job. The work happens in a sandboxed child process (see
+processing/pool.py); this module moves bytes in and out of blob storage and records
 the outcome on the post. A rejected input ends FAILED with its reason; a crashed child
 or an unreachable store is retried, then fails.
 """
@@ -16,8 +16,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from processing.errors import MediaFailure, MediaRejected
-from processing.runner import ProcessingCrashed, ProcessingOptions, run_processing
+from processing.errors import MediaFailure, MediaRejected, ProcessingCrashed
+from processing.pool import ProcessingPool
+from processing.sandbox import ProcessingOptions
 from services.blobs import MEDIA_PREFIX, BlobTooLargeError
 from services.ids import id_floor_for
 from services.posts import MediaItem, MediaState, PostStatus
@@ -70,12 +71,21 @@ class MediaProcessor:
         self._posts = posts
         self._uploads = uploads
         self._blobs = blobs
+        self._pool = ProcessingPool(warm=settings.media_warm_processes)  # no process until used
         self.processed = 0
         # Told the kind, the outcome (READY, FAILED, RETRY) and the seconds of each attempt
         self.on_processed: Callable[[str, str, float], None] | None = None
 
     async def ensure_indexes(self) -> None:
         """Blob storage and a Redis stream only."""
+
+    def warm_up(self) -> None:
+        """Start the warm processing processes now, rather than on the first item."""
+        self._pool.warm_up()
+
+    async def close(self) -> None:
+        """End the processing processes; items still running are retried."""
+        await self._pool.close()
 
     async def submit(self, post: PostRecord) -> None:
         """Emit a MediaUploaded event per item and enqueue its processing job."""
@@ -149,7 +159,7 @@ class MediaProcessor:
             max_video_seconds=self._settings.max_video_seconds,
         )
         try:
-            result = await run_processing(kind.value.lower(), source, root / "out", content_type, options)
+            result = await self._pool.run(kind.value.lower(), source, root / "out", content_type, options)
         except MediaRejected as rejection:
             return await self._fail(post_id, media_id, rejection)
         except ProcessingCrashed as crash:

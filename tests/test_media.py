@@ -402,18 +402,21 @@ async def test_a_phone_video_is_reported_as_displayed(
 
 async def test_processing_time_limit(tmp_path: Path) -> None:
     from processing.errors import MediaRejected
-    from processing.runner import ProcessingOptions, run_processing
+    from processing.pool import run_in_fresh_process
+    from processing.sandbox import ProcessingOptions
 
     clip = tmp_path / "clip.mp4"
     media_files.video(clip, seconds=20, size="1280x720")
     with pytest.raises(MediaRejected, match=r"took longer than 0\.5 s"):
-        await run_processing("video", clip, tmp_path / "out", "video/mp4", ProcessingOptions(timeout_s=0.5))
+        await run_in_fresh_process(
+            "video", clip, tmp_path / "out", "video/mp4", ProcessingOptions(timeout_s=0.5)
+        )
 
 
 async def test_imagemagick_policy_refuses_other_coders(tmp_path: Path) -> None:
     import sys
 
-    from processing.runner import _child_environment
+    from processing.sandbox import child_environment
 
     svg = tmp_path / "x.svg"
     svg.write_text("<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'/>")
@@ -423,7 +426,7 @@ async def test_imagemagick_policy_refuses_other_coders(tmp_path: Path) -> None:
         "else:\n    print('read')\n"
     )
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", script, env=_child_environment(), stdout=asyncio.subprocess.PIPE
+        sys.executable, "-c", script, env=child_environment(), stdout=asyncio.subprocess.PIPE
     )
     stdout, _ = await process.communicate()
     assert stdout.decode().startswith("refused"), stdout

@@ -8,7 +8,8 @@ import pytest
 from wand.image import Image
 
 from processing.errors import MediaFailure, MediaRejected
-from processing.runner import ProcessingOptions, run_processing
+from processing.pool import run_in_fresh_process
+from processing.sandbox import ProcessingOptions
 from tests import media_files
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ OPTIONS = ProcessingOptions(timeout_s=60, max_video_seconds=180)
 
 
 async def transcode(path: Path, out: Path) -> dict[str, object]:
-    return await run_processing("video", path, out, "video/mp4", OPTIONS)
+    return await run_in_fresh_process("video", path, out, "video/mp4", OPTIONS)
 
 
 async def rejection(path: Path, out: Path) -> MediaRejected:
