@@ -145,18 +145,23 @@ async def video(work: Path, seconds: int) -> dict[str, Any]:
     clip(source, seconds)
     options = ProcessingOptions(timeout_s=600, max_video_seconds=600)
     pool = ProcessingPool(warm=1)
+    cpu_before = _reaped_cpu()
     try:
         started = time.perf_counter()
         result = await pool.run("video", source, work / "video-out", "video/mp4", options)
         elapsed = time.perf_counter() - started
     finally:
         await pool.close()
+    # The child, its start included, and the ffmpeg runs it reaped: all reaped by now
+    cpu = _reaped_cpu() - cpu_before
     return {
         "source": f"{seconds} s 1280x720 H.264 30 fps with AAC",
         "renditions": result["renditions"],
         "segment_seconds": 4,
         "seconds": round(elapsed, 2),
         "transcode_seconds_per_input_second": round(elapsed / seconds, 3),
+        "cpu_seconds": round(cpu, 2),
+        "cpu_seconds_per_input_second": round(cpu / seconds, 3),
         "hls_files": len(result["files"]),
     }
 

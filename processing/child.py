@@ -103,7 +103,11 @@ class ProcessingChild:
         if not line:
             await self.kill()  # already on its way out; this only makes sure
             raise ProcessingCrashed(self._last_words())
-        answer: dict[str, Any] = json.loads(line)
+        try:
+            answer: dict[str, Any] = json.loads(line)
+        except ValueError:
+            await self.kill()
+            raise ProcessingCrashed(f"the media process answered {line[:100]!r}") from None
         return answer
 
     async def kill(self) -> None:

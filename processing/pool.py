@@ -2,9 +2,9 @@
 
 Starting a sandboxed Python with Wand costs about 0.25 s of CPU, a third of what a 12 MP
 photo costs in all, so children are kept and handed one item after another. Reuse must not
-weaken the sandbox, so a child is ended, never reused, after a rejection, a timeout, a crash
-or a cancelled job (ImageMagick can stay unusable after a refused input), after
-ITEMS_PER_PROCESS items, and once it holds more than MAX_RESIDENT_BYTES.
+weaken the sandbox, so a child is ended, never reused, after a rejection (ImageMagick has
+been seen to refuse the next large image after a refused bomb), a timeout, a crash or a
+cancelled job, after ITEMS_PER_PROCESS items, and once it holds more than MAX_RESIDENT_BYTES.
 """
 
 from __future__ import annotations
