@@ -202,6 +202,13 @@ class Settings:
         default=600,
         metadata=_env("TRANSCODE_TIMEOUT_S", "Wall-clock limit for one video transcode."),
     )
+    media_warm_processes: int = field(
+        default=2,
+        metadata=_env(
+            "MEDIA_WARM_PROCESSES",
+            "Sandboxed media processes a worker keeps started between items. 0: a new process per item.",
+        ),
+    )
     upload_url_ttl_s: int = field(
         default=900, metadata=_env("UPLOAD_URL_TTL_S", "Lifetime of a presigned upload target.")
     )

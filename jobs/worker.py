@@ -75,6 +75,8 @@ def build_worker(
     async def on_startup(ctx: dict[str, Any]) -> None:
         if "services" not in ctx:
             ctx["services"] = await exit_stack.enter_async_context(open_services(settings))
+        if not burst:
+            ctx["services"].media.warm_up()  # a burst worker (tests, one-off drains) starts them on demand
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
         del ctx

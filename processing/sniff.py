@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from processing.errors import MediaFailure, MediaRejected
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -46,3 +48,13 @@ def compatible(declared: str, actual: str | None) -> bool:
     if declared in VIDEO_TYPES and actual in VIDEO_TYPES:
         return True
     return declared == actual
+
+
+def require_declared_type(path: Path, declared: str) -> None:
+    """Refuse a file whose first bytes are not the type its uploader declared."""
+    actual = sniff_file(path)
+    if not compatible(declared, actual):
+        raise MediaRejected(
+            MediaFailure.WRONG_TYPE,
+            f"the file is {actual or 'not a supported format'}, not the declared {declared}",
+        )

@@ -32,6 +32,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
                 # Ends every live subscription, so sockets close with a proper code
                 await services.live_hub.close()
                 await services.node_lease.close()
+                await services.media.close()  # the warm media processes, if a worker started any
         finally:
             await queue.close()
     finally:

@@ -70,7 +70,13 @@ def png_bomb(width: int = 60_000, height: int = 60_000) -> bytes:
 
 
 def video(
-    path: Path, *, seconds: float = 3, size: str = "1280x720", rate: int = 24, audio: bool = True
+    path: Path,
+    *,
+    seconds: float = 3,
+    size: str = "1280x720",
+    rate: int = 24,
+    audio: bool = True,
+    faststart: bool = False,
 ) -> bytes:
     command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
                "-f", "lavfi", "-i", f"testsrc=size={size}:rate={rate}"]  # fmt: skip
@@ -79,6 +85,56 @@ def video(
     command += ["-t", str(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
     if audio:
         command += ["-c:a", "aac"]
+    if faststart:
+        command += ["-movflags", "+faststart"]  # the index (moov) before the samples, as phones write
     command += [str(path)]
     subprocess.run(command, check=True, capture_output=True)
+    return path.read_bytes()
+
+
+def faststart_video_cut_in_half(path: Path, seconds: float = 6) -> bytes:
+    """A complete index that declares `seconds`, followed by only half of the samples."""
+    whole = video(path, seconds=seconds, size="320x240", faststart=True)
+    return whole[: len(whole) // 2]
+
+
+_MP4_CONTAINER_BOXES = {b"moov", b"trak", b"mdia"}
+
+
+def _set_declared_duration(
+    data: bytearray, start: int, end: int, seconds: int, movie_scale: list[int]
+) -> None:
+    index = start
+    while index + 8 <= end:
+        size, kind = struct.unpack(">I4s", data[index : index + 8])
+        body = index + 12  # after size, type, version and flags
+        if kind in _MP4_CONTAINER_BOXES:
+            _set_declared_duration(data, index + 8, index + size, seconds, movie_scale)
+        elif kind in {b"mvhd", b"mdhd"} and data[index + 8] == 0:
+            timescale = struct.unpack_from(">I", data, body + 8)[0]
+            if kind == b"mvhd":
+                movie_scale[0] = timescale
+            struct.pack_into(">I", data, body + 12, seconds * timescale)
+        elif kind == b"tkhd" and data[index + 8] == 0:
+            struct.pack_into(">I", data, body + 16, seconds * movie_scale[0])
+        index += size
+
+
+def video_declaring(path: Path, declared_seconds: int, seconds: float) -> bytes:
+    """An MP4 whose movie, track and media headers all claim `declared_seconds` while its
+    sample tables hold `seconds` of frames (tiny and 1 fps, so it is quick to make)."""
+    data = bytearray(video(path, seconds=seconds, size="32x32", rate=1, audio=False))
+    _set_declared_duration(data, 0, len(data), declared_seconds, [1000])
+    return bytes(data)
+
+
+def rotated_video(path: Path, *, rotation: int = 90, seconds: float = 1) -> bytes:
+    """A 320x240 video carrying a display matrix that turns it to portrait, as phones record."""
+    source = path.with_name(f"unrotated-{path.name}")
+    video(source, seconds=seconds, size="320x240")
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
+         "-display_rotation", str(rotation), "-i", str(source), "-c", "copy", str(path)],
+        check=True, capture_output=True,
+    )  # fmt: skip
     return path.read_bytes()

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
@@ -22,7 +23,6 @@ from tests.conftest import free_port
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
 
 def redis_db_url(redis_url: str, db: int) -> str:
@@ -30,6 +30,42 @@ def redis_db_url(redis_url: str, db: int) -> str:
     if redis_url.startswith("unix://"):
         return f"{redis_url}?db={db}"
     return f"{redis_url.rsplit('/', 1)[0]}/{db}"
+
+
+def _stat(pid: str) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text.rsplit(")", 1)[1].split()  # fields after the command name, from the state on
+
+
+def process_group(pgid: int) -> list[int]:
+    """Live processes (not zombies) in process group `pgid`."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        fields = _stat(entry.name) if entry.name.isdigit() else None
+        if fields is not None and fields[0] != "Z" and int(fields[2]) == pgid:
+            members.append(int(entry.name))
+    return members
+
+
+def media_children(parent: int) -> list[int]:
+    """Live `python -m processing.run` children of `parent`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        fields = _stat(entry.name) if entry.name.isdigit() else None
+        if fields is None or fields[0] == "Z" or int(fields[1]) != parent:
+            continue
+        with contextlib.suppress(OSError):
+            if b"processing.run" in Path(f"/proc/{entry.name}/cmdline").read_bytes():
+                found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    fields = _stat(str(pid))
+    return fields is not None and fields[0] != "Z"
 
 
 def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import free_port
+from tests.processes import alive, media_children
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -99,13 +100,16 @@ def test_serve_runs_seeds_stops_cleanly_and_keeps_data(tmp_path: Path) -> None:
         assert "natgeo_demo" in authors, "the famous account's processed photos reach alice's feed"
         assert len(edges) >= 20
         assert len(authors) >= 8
+        media_processes = media_children(first.pid)
+        assert media_processes, "the in-process worker keeps warm media processes"
     finally:
         output = _stop(first)
+    assert not [pid for pid in media_processes if alive(pid)], "serve leaves no media process behind"
     assert f"{base}/graphql" in output
     assert "username=alice password=aperture-demo" in output
     assert "stopped cleanly" in output
     redis_pid_file = data_dir / "redis" / "redis.pid"
-    assert not redis_pid_file.exists() or not _alive(int(redis_pid_file.read_text()))
+    assert not redis_pid_file.exists() or not alive(int(redis_pid_file.read_text()))
 
     second = _start(data_dir, port)
     try:
@@ -116,14 +120,6 @@ def test_serve_runs_seeds_stops_cleanly_and_keeps_data(tmp_path: Path) -> None:
     finally:
         output = _stop(second)
     assert "seeding the demo network" not in output
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def test_api_refuses_to_start_without_shared_stores() -> None:

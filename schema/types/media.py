@@ -5,6 +5,7 @@ from typing import Annotated
 
 import strawberry
 
+from processing.errors import MediaFailure
 from resolvers import media_fields
 from resolvers.context import Info
 from resolvers.global_ids import to_global_id
@@ -13,6 +14,9 @@ from services.posts.service import MediaItem, MediaKind, MediaState
 MediaTypeEnum = strawberry.enum(MediaKind, name="MediaType", description="A photo or a video.")
 MediaStateEnum = strawberry.enum(
     MediaState, name="MediaState", description="Processing state; only READY media has URLs."
+)
+MediaFailureCode = strawberry.enum(
+    MediaFailure, name="MediaFailureCode", description="Why processing failed, as a stable code."
 )
 
 
@@ -36,6 +40,9 @@ class Media:
     type: MediaTypeEnum  # type: ignore[valid-type]
     state: MediaStateEnum  # type: ignore[valid-type]
     failure_reason: str | None = strawberry.field(description="Why processing failed, when it did.")
+    failure_code: MediaFailureCode | None = strawberry.field(  # type: ignore[valid-type]
+        description="The failure as a code clients can act on (for example TOO_LONG: offer to trim)."
+    )
     alt_text: str = strawberry.field(description="Accessibility text, as the author wrote it.")
     width: int | None
     height: int | None
@@ -50,6 +57,7 @@ class Media:
             type=item.kind,
             state=item.state,
             failure_reason=item.failure_reason,
+            failure_code=MediaFailure(item.failure_code) if item.failure_code else None,
             alt_text=item.alt_text,
             width=item.width,
             height=item.height,

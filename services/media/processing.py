@@ -1,7 +1,7 @@
 """Turning uploads into variants. Owns the `media/` blob keys and the `events:media-uploaded` stream.
 
-Each media item of a post is one job. The work happens in a child process (see
-processing/runner.py); this module moves bytes in and out of blob storage and records
+Each media item of a post is one job. The work happens in a sandboxed child process (see
+processing/pool.py); this module moves bytes in and out of blob storage and records
 the outcome on the post. A rejected input ends FAILED with its reason; a crashed child
 or an unreachable store is retried, then fails.
 """
@@ -16,8 +16,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from processing.errors import MediaRejected
-from processing.runner import ProcessingCrashed, ProcessingOptions, run_processing
+from processing.errors import MediaFailure, MediaRejected, ProcessingCrashed
+from processing.pool import ProcessingPool
+from processing.sandbox import ProcessingOptions
 from services.foundation.blobs import MEDIA_PREFIX, BlobTooLargeError
 from services.foundation.ids import id_floor_for
 from services.media.events import MediaProcessed
@@ -71,10 +72,19 @@ class MediaProcessor:
         self._posts = posts
         self._uploads = uploads
         self._blobs = blobs
+        self._pool = ProcessingPool(warm=settings.media_warm_processes)  # no process until used
         self.processed = 0
 
     async def ensure_indexes(self) -> None:
         """Blob storage and a Redis stream only."""
+
+    def warm_up(self) -> None:
+        """Start the warm processing processes now, rather than on the first item."""
+        self._pool.warm_up()
+
+    async def close(self) -> None:
+        """End the processing processes; items still running are retried."""
+        await self._pool.close()
 
     async def submit(self, post: PostRecord) -> None:
         """Emit a MediaUploaded event per item and enqueue its processing job."""
@@ -142,21 +152,20 @@ class MediaProcessor:
         try:
             await self._blobs.download(item.upload_key, source, max_bytes=limit)
         except BlobTooLargeError as exc:
-            return await self._fail(post_id, media_id, str(exc))
+            return await self._fail(post_id, media_id, MediaRejected(MediaFailure.FILE_TOO_LARGE, str(exc)))
         except Exception as exc:  # noqa: BLE001 - any storage failure is retried, then reported
-            return await self._retry_or_fail(
-                post_id, media_id, attempt, f"storage unavailable: {type(exc).__name__}"
-            )
+            return await self._retry_or_fail(post_id, media_id, attempt, _storage_failure(exc))
         options = ProcessingOptions(
             timeout_s=self._settings.transcode_timeout_s,
             max_video_seconds=self._settings.max_video_seconds,
         )
         try:
-            result = await run_processing(kind.value.lower(), source, root / "out", content_type, options)
+            result = await self._pool.run(kind.value.lower(), source, root / "out", content_type, options)
         except MediaRejected as rejection:
-            return await self._fail(post_id, media_id, rejection.reason)
+            return await self._fail(post_id, media_id, rejection)
         except ProcessingCrashed as crash:
-            return await self._retry_or_fail(post_id, media_id, attempt, f"processing crashed: {crash}")
+            crashed = MediaRejected(MediaFailure.PROCESSING_CRASHED, f"processing crashed: {crash}")
+            return await self._retry_or_fail(post_id, media_id, attempt, crashed)
         return await self._publish(post_id, media_id, attempt, root / "out", result)
 
     async def _publish(
@@ -169,9 +178,7 @@ class MediaProcessor:
             for name in sorted(files):
                 await self._blobs.put_file(prefix + name, out / name, content_type_for(name))
         except Exception as exc:  # noqa: BLE001 - any storage failure is retried, then reported
-            return await self._retry_or_fail(
-                post_id, media_id, attempt, f"storage unavailable: {type(exc).__name__}"
-            )
+            return await self._retry_or_fail(post_id, media_id, attempt, _storage_failure(exc))
         current = await self._posts.get(post_id)
         if current is None or current.status is PostStatus.DELETED:
             # Deleted while processing: the purge may have run before these were stored
@@ -183,6 +190,7 @@ class MediaProcessor:
             media_id,
             state=MediaState.READY,
             failure_reason=None,
+            failure_code=None,
             width=result["width"],
             height=result["height"],
             blurhash=result["blurhash"],
@@ -191,19 +199,28 @@ class MediaProcessor:
         )
         return MediaState.READY
 
-    async def _retry_or_fail(self, post_id: int, media_id: int, attempt: int, reason: str) -> MediaState:
+    async def _retry_or_fail(
+        self, post_id: int, media_id: int, attempt: int, failure: MediaRejected
+    ) -> MediaState:
         if attempt < MAX_ATTEMPTS:
-            log.warning("media %s: %s; retrying", media_id, reason)
+            log.warning("media %s: %s; retrying", media_id, failure.reason)
             raise RetryLater(delay_s=2.0 * attempt)
-        return await self._fail(post_id, media_id, reason)
+        return await self._fail(post_id, media_id, failure)
 
-    async def _fail(self, post_id: int, media_id: int, reason: str) -> MediaState:
-        log.info("media %s failed: %s", media_id, reason, extra={"post_id": post_id})
-        await self._posts.update_media(post_id, media_id, state=MediaState.FAILED, failure_reason=reason)
+    async def _fail(self, post_id: int, media_id: int, failure: MediaRejected) -> MediaState:
+        reason, code = failure.reason, failure.code.value
+        log.info("media %s failed: %s (%s)", media_id, reason, code, extra={"post_id": post_id})
+        await self._posts.update_media(
+            post_id, media_id, state=MediaState.FAILED, failure_reason=reason, failure_code=code
+        )
         return MediaState.FAILED
 
     def stats(self) -> dict[str, Any]:
         return {"processed": self.processed}
+
+
+def _storage_failure(exc: Exception) -> MediaRejected:
+    return MediaRejected(MediaFailure.STORAGE_UNAVAILABLE, f"storage unavailable: {type(exc).__name__}")
 
 
 def id_floor_for_age(age_s: float) -> int:

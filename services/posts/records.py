@@ -39,6 +39,7 @@ class MediaItem:
     content_type: str
     upload_key: str
     failure_reason: str | None = None
+    failure_code: str | None = None  # a processing.errors.MediaFailure value
     width: int | None = None
     height: int | None = None
     blurhash: str | None = None
@@ -54,6 +55,7 @@ class MediaItem:
             "content_type": self.content_type,
             "upload_key": self.upload_key,
             "failure_reason": self.failure_reason,
+            "failure_code": self.failure_code,
             "width": self.width,
             "height": self.height,
             "blurhash": self.blurhash,
@@ -71,6 +73,7 @@ class MediaItem:
             content_type=document.get("content_type", ""),
             upload_key=document.get("upload_key", ""),
             failure_reason=document.get("failure_reason"),
+            failure_code=document.get("failure_code"),
             width=document.get("width"),
             height=document.get("height"),
             blurhash=document.get("blurhash"),
