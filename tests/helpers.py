@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+from resolvers.global_ids import parse_global_id
+
+if TYPE_CHECKING:
+    from services.container import Services
 
 PASSWORD = "correct horse battery"
 _names = itertools.count(1)
@@ -144,3 +149,11 @@ async def create_media_post(
         await api.gql(CREATE_MEDIA_POST, {"c": caption, "m": media}, token=user.token)
     )["createPost"]
     return payload
+
+
+async def original_key(services: Services, upload_id: str) -> str:
+    """Where an upload's original bytes are stored."""
+    document = await services.stores.db["uploads"].find_one({"_id": parse_global_id(upload_id)[1]})
+    assert document is not None
+    key: str = document["key"]
+    return key
