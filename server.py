@@ -84,7 +84,11 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
 
 
 def create_app(settings: Settings, services: Services | None = None) -> Starlette:
-    schema = build_schema(gateway_extensions(settings), schema_class=LoggingSchema)
+    schema = build_schema(
+        gateway_extensions(settings),
+        schema_class=LoggingSchema,
+        execution_plans=settings.graphql_execution_plans,
+    )
     graphql = ApertureGraphQL(schema, keep_alive=False)
 
     @contextlib.asynccontextmanager
