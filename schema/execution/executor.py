@@ -26,16 +26,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from graphql import OperationType
 from graphql.pyutils import Path, Undefined, gather_with_cancel
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from schema.execution.completion import InlineCompletion
 from schema.execution.plan_cache import OperationPlans, PlanCache
 from schema.execution.planner import plan_subfields, plannable
 from schema.execution.steps import FieldGroup, FieldStep, ResolverKind, SelectionPlan
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable
-
-    from graphql import GraphQLObjectType, GraphQLOutputType, GraphQLResolveInfo
+    from graphql import GraphQLObjectType, GraphQLResolveInfo
     from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
     from graphql.pyutils import AwaitableOrValue
 
@@ -44,10 +42,10 @@ _ATTRIBUTE = ResolverKind.ATTRIBUTE
 _METHOD = ResolverKind.METHOD
 _STOCK = ResolverKind.STOCK
 # Values of these types are neither awaitable nor exceptions: they skip both checks
-_PLAIN = frozenset({str, int, float, bool})
+_PLAIN = frozenset({str, int, float, bool, dict, list, type(None)})
 
 
-class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
+class PlannedExecutor(InlineCompletion):
     """Executes query operations from cached plans; see the module docstring."""
 
     plan_cache: ClassVar[PlanCache]
@@ -185,7 +183,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         the type cannot represent (graphql-core words that error). A coercion that raises
         raises here as it would in graphql-core's complete_leaf_value."""
         if value is None:
-            return Undefined if step.non_null else None
+            return Undefined if step.shape.non_null else None
         if type(value) not in _PLAIN and (self.is_awaitable(value) or isinstance(value, Exception)):
             return Undefined
         coerced = step.leaf_type.coerce_output_value(value)  # type: ignore[union-attr]
@@ -197,22 +195,13 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         try:
             if self.is_awaitable(value):
                 return self.complete_awaitable_value(return_type, step.group, info, path, value, None)
-            completed = self.complete_value(return_type, step.group, info, path, value, None)
+            completed = self.complete_shaped(step.shape, step.group, info, path, value)
             if self.is_awaitable(completed):
-                return self._await_completed(completed, return_type, step.group, path)
+                return self.await_completed(completed, return_type, step.group, path)
         except Exception as raw_error:  # noqa: BLE001 - graphql-core turns any error into a field error
             self.handle_field_error(raw_error, return_type, step.group, path)
             return None
         return completed
-
-    async def _await_completed(
-        self, completed: Awaitable[Any], return_type: GraphQLOutputType, group: FieldGroup, path: Path
-    ) -> Any:
-        try:
-            return await completed
-        except Exception as raw_error:  # noqa: BLE001 - graphql-core turns any error into a field error
-            self.handle_field_error(raw_error, return_type, group, path)
-            return None
 
 
 async def _gather_fields(results: dict[str, Any], awaitable_names: list[str]) -> dict[str, Any]:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from graphql import GraphQLNonNull, is_leaf_type
 from graphql.execution.collect_fields import collect_subfields
 from graphql.type.introspection import TypeNameMetaFieldDef
 
 from schema.execution.resolver_shapes import method_call, resolver_kind, strawberry_field_of
+from schema.execution.shapes import shape_of
 from schema.execution.steps import FieldGroup, FieldStep, ResolverKind, SelectionPlan
 
 if TYPE_CHECKING:
@@ -44,9 +44,10 @@ def plan_fields(
             nodes=nodes,
             field_def=field_def,
             return_type=field_def.type,
+            shape=shape_of(field_def.type),
             kind=ResolverKind.TYPENAME
             if field_def is TypeNameMetaFieldDef
-            else resolver_kind(field_def, schema),
+            else resolver_kind(field_def, nodes, schema),
         )
         if step.kind is ResolverKind.ATTRIBUTE:
             field = strawberry_field_of(field_def)
@@ -56,11 +57,8 @@ def plan_fields(
         elif step.kind is ResolverKind.METHOD:
             field = strawberry_field_of(field_def)
             assert field is not None  # noqa: S101 - resolver_kind checked it
-            step.call = method_call(field, schema)
-        leaf = step.return_type.of_type if isinstance(step.return_type, GraphQLNonNull) else step.return_type
-        if is_leaf_type(leaf):
-            step.leaf_type = leaf
-            step.non_null = isinstance(step.return_type, GraphQLNonNull)
+            step.call = method_call(field, field_def, nodes[0], schema)
+        step.leaf_type = step.shape.leaf_type
         plan.steps.append(step)
     return plan
 

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
         GraphQLResolveInfo,
     )
 
+    from schema.execution.shapes import Shape
+
 
 class ResolverKind(Enum):
     """How a planned step gets its value."""
@@ -62,6 +64,7 @@ class FieldStep:
     field_def: GraphQLField
     return_type: GraphQLOutputType
     kind: ResolverKind
+    shape: Shape
     # For ATTRIBUTE steps: the value is default_resolver(source, attribute)
     attribute: str = ""
     default_resolver: Callable[[Any, str], Any] = getattr
@@ -69,7 +72,6 @@ class FieldStep:
     call: Callable[[Any, GraphQLResolveInfo[Any]], Any] | None = None
     # Set when the return type is a scalar or enum, maybe non-null: completed in line
     leaf_type: GraphQLLeafType | None = None
-    non_null: bool = False
 
 
 @dataclass(slots=True, eq=False)
