@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tests.helpers import GRAPHQL_ACCEPT
+
 if TYPE_CHECKING:
     import httpx
 
@@ -66,7 +68,7 @@ async def compare_case(
     payload: dict[str, Any] = {"query": case.query}
     if case.variables:
         payload["variables"] = resolve_variables(case.variables, seeded)
-    headers = {"x-request-id": "differential-1"}
+    headers = {"x-request-id": "differential-1", "Accept": GRAPHQL_ACCEPT}
     if case.viewer is not None:
         headers["Authorization"] = f"Bearer {seeded['tokens'][case.viewer]}"
     expected = await stock.post("/graphql", json=payload, headers=headers)
