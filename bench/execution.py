@@ -7,8 +7,8 @@ home page, a user timeline page and `post(id)`. A second app on the same service
 execution plans off (`GRAPHQL_EXECUTION_PLANS=0`, graphql-core's own executor), so both
 executors are measured side by side against the same baseline. Prints one JSON document.
 
-    .venv/bin/python bench/execution.py              # 10 s per measurement
-    .venv/bin/python bench/execution.py --seconds 3  # a smoke run
+    .venv/bin/python bench/execution.py                         # 3 rounds of 10 s runs
+    .venv/bin/python bench/execution.py --seconds 3 --rounds 1  # a smoke run
     .venv/bin/python bench/execution.py --profile out.txt  # also py-spy the planned home page
 """
 
@@ -35,6 +35,7 @@ from common import (
     git_revision,
     load_average,
     machine,
+    process_cpu_s,
     serve_app,
     wrk_graphql,
 )
@@ -140,21 +141,56 @@ def py_spy(output: str | None, seconds: float) -> Any:
         process.wait(timeout=seconds + 30)
 
 
-async def measure(base_url: str, bodies: dict[str, list[dict[str, Any]]], tokens: list[str],
-                  seconds: float) -> dict[str, Any]:  # fmt: skip
-    figures: dict[str, Any] = {}
-    for name, variants in bodies.items():
-        figures[name] = await wrk_graphql(base_url, variants, [] if name == "typename" else tokens,
-                                          connections=32, seconds=seconds)  # fmt: skip
-    floor = figures["typename"].get("req_per_s")
-    if floor:
-        figures["over_typename_req_per_s"] = {
-            name: round(figures[name]["req_per_s"] / floor, 3) for name in bodies if name != "typename"
-        }
+async def measure_once(
+    base_url: str, variants: list[dict[str, Any]], tokens: list[str], seconds: int
+) -> dict[str, Any]:
+    """One wrk run, with the API's own CPU per request (both apps run in this process, one at a
+    time, so this process's CPU during the run is the API's; other load on the machine does not
+    count, unlike in req/s)."""
+    cpu_before = process_cpu_s(os.getpid())
+    figures = await wrk_graphql(base_url, variants, tokens, connections=32, seconds=seconds)
+    cpu = process_cpu_s(os.getpid()) - cpu_before
+    if figures.get("requests"):
+        figures["api_cpu_ms_per_request"] = round(1000 * cpu / figures["requests"], 3)
     return figures
 
 
-async def main(seconds: int, profile: str | None) -> None:
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median req/s, and every run's req/s and CPU per request beside it."""
+    ordered = sorted((run for run in runs if "req_per_s" in run), key=lambda run: run["req_per_s"])
+    if not ordered:
+        return runs[0]
+    return {
+        **ordered[len(ordered) // 2],
+        "runs_req_per_s": [run["req_per_s"] for run in runs if "req_per_s" in run],
+        "runs_api_cpu_ms_per_request": [run.get("api_cpu_ms_per_request") for run in runs],
+    }
+
+
+async def measure(urls: dict[str, str], bodies: dict[str, list[dict[str, Any]]], tokens: list[str],
+                  seconds: int, rounds: int) -> dict[str, Any]:  # fmt: skip
+    """Each query on each app in turn, `rounds` times, so that a change in the machine's load
+    falls on both apps alike; the median run of each is reported."""
+    runs: dict[str, dict[str, list[dict[str, Any]]]] = {app: {name: [] for name in bodies} for app in urls}
+    for _ in range(rounds):
+        for name, variants in bodies.items():
+            for app, url in urls.items():
+                runs[app][name].append(
+                    await measure_once(url, variants, [] if name == "typename" else tokens, seconds)
+                )
+    result: dict[str, Any] = {}
+    for app in urls:
+        figures: dict[str, Any] = {name: median_run(runs[app][name]) for name in bodies}
+        floor = figures["typename"].get("req_per_s")
+        if floor:
+            figures["over_typename_req_per_s"] = {
+                name: round(figures[name]["req_per_s"] / floor, 3) for name in bodies if name != "typename"
+            }
+        result[app] = figures
+    return result
+
+
+async def main(seconds: int, rounds: int, profile: str | None) -> None:
     result: dict[str, Any] = {
         "benchmark": "execution",
         "machine": machine(),
@@ -167,25 +203,28 @@ async def main(seconds: int, profile: str | None) -> None:
         tokens = seeded["tokens"]
         result["settings"] = {
             "authors": AUTHORS, "posts_per_author": POSTS_PER_AUTHOR, "readers": READERS,
-            "connections": 32, "seconds": seconds, "wrk_threads": 1,
+            "connections": 32, "seconds_per_run": seconds, "rounds": rounds, "wrk_threads": 1,
             "api": "one uvicorn process (uvloop, httptools) in this process, sharing 2 cores with wrk",
             "mongodb": "litemongo in memory (embedded stand-in)",
         }  # fmt: skip
-        await check_pages(stack.base_url, bodies, tokens[0])
-        result["plans"] = await measure(stack.base_url, bodies, tokens, seconds)
         stock_settings = dataclasses.replace(stack.settings, port=free_port(), graphql_execution_plans=False)
         async with serve_app(stock_settings, stack.services) as stock_url:
-            await check_pages(stock_url, bodies, tokens[0])
-            result["graphql_core"] = await measure(stock_url, bodies, tokens, seconds)
-        result["plans_over_graphql_core_req_per_s"] = {
-            name: round(result["plans"][name]["req_per_s"] / result["graphql_core"][name]["req_per_s"], 3)
+            urls = {"plans": stack.base_url, "graphql_core": stock_url}
+            for url in urls.values():
+                await check_pages(url, bodies, tokens[0])
+            result.update(await measure(urls, bodies, tokens, seconds, rounds))
+        result["plans_over_graphql_core"] = {
+            name: {
+                "req_per_s": round(result["plans"][name]["req_per_s"] / result["graphql_core"][name]["req_per_s"], 3),
+                "api_cpu_per_request": round(result["plans"][name]["api_cpu_ms_per_request"]
+                                             / result["graphql_core"][name]["api_cpu_ms_per_request"], 3),
+            }
             for name in bodies
             if "req_per_s" in result["plans"][name] and "req_per_s" in result["graphql_core"][name]
-        }
+        }  # fmt: skip
         if profile:
             with py_spy(profile, seconds):
-                result["profiled_home"] = await wrk_graphql(stack.base_url, bodies["home"], tokens,
-                                                            connections=32, seconds=seconds)  # fmt: skip
+                result["profiled_home"] = await measure_once(stack.base_url, bodies["home"], tokens, seconds)
     result["load_average_at_end"] = load_average()
     emit(result)
 
@@ -195,13 +234,14 @@ if __name__ == "__main__":
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seconds", type=int, default=10, help="length of each wrk measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="measurements of each query on each app")
     parser.add_argument("--profile", help="write a py-spy raw profile of the home page load here")
     arguments = parser.parse_args()
     started = time.perf_counter()
     try:
         import uvloop
     except ImportError:  # pragma: no cover
-        asyncio.run(main(arguments.seconds, arguments.profile))
+        asyncio.run(main(arguments.seconds, arguments.rounds, arguments.profile))
     else:
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-            runner.run(main(arguments.seconds, arguments.profile))
+            runner.run(main(arguments.seconds, arguments.rounds, arguments.profile))

@@ -120,12 +120,24 @@ def method_call(
             )  # fmt: skip
         return converted
 
+    # StrawberryResolver.__call__ checks that the function is callable, then calls it
+    function = resolver.wrapped_func if callable(resolver.wrapped_func) else resolver
+    if takes_self and not field_def.args and not source_names:
+        # The common case, a method of the type (with or without info), without building kwargs
+        if info_name is None:
+            return lambda source, _info: function(source)
+
+        def call_method(source: Any, info: GraphQLResolveInfo[Any]) -> Any:
+            return function(source, **{info_name: info_class(_raw_info=info, _field=field)})
+
+        return call_method
+
     def call(source: Any, info: GraphQLResolveInfo[Any]) -> Any:
         kwargs: dict[str, Any] = {**arguments(), **dict.fromkeys(source_names, source)}
         if info_name is not None:
             kwargs[info_name] = info_class(_raw_info=info, _field=field)
         if takes_self:
-            return resolver(source, **kwargs)
-        return resolver(**kwargs)
+            return function(source, **kwargs)
+        return function(**kwargs)
 
     return call
