@@ -9,6 +9,7 @@ them and leaves their lifecycle to the caller.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from typing import TYPE_CHECKING
 
@@ -62,8 +63,21 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=503 if failing else 200)
 
 
+def _freeze_startup_objects() -> None:
+    """Moves what startup built (modules, schema, plans' types, stores) out of the garbage
+    collector's view. Full collections otherwise walk it all again and again: on a home page
+    load they cost 0.87 ms per request before the freeze and 0.62 ms after
+    (bench/execution.py's seeded network, gc callbacks)."""
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(settings: Settings, services: Services | None = None) -> Starlette:
-    schema = build_schema(gateway_extensions(settings), schema_class=LoggingSchema)
+    schema = build_schema(
+        gateway_extensions(settings),
+        schema_class=LoggingSchema,
+        execution_plans=settings.graphql_execution_plans,
+    )
     graphql = ApertureGraphQL(schema, keep_alive=False)
 
     @contextlib.asynccontextmanager
@@ -71,11 +85,13 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         if services is not None:
             app.state.services = services
             app.state.gateway = GatewayState.for_services(services)
+            _freeze_startup_objects()
             yield
             return
         async with open_services(settings) as opened:
             app.state.services = opened
             app.state.gateway = GatewayState.for_services(opened)
+            _freeze_startup_objects()
             yield
 
     routes = [

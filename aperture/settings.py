@@ -251,6 +251,13 @@ class Settings:
         default=5000,
         metadata=_env("GRAPHQL_MAX_COST", "Highest query cost accepted before execution."),
     )
+    graphql_execution_plans: bool = field(
+        default=True,
+        metadata=_env(
+            "GRAPHQL_EXECUTION_PLANS",
+            "0 to execute queries with graphql-core's own executor instead of cached execution plans.",
+        ),
+    )
     rate_limits: str = field(
         default="",
         metadata=_env(

@@ -1,7 +1,8 @@
 """Strawberry's ASGI view, made to follow the GraphQL-over-HTTP spec.
 
-- Responses are `application/graphql-response+json` unless the client asks only
-  for `application/json`; a request that fails before execution gets status 400.
+- Responses are `application/graphql-response+json` when the client accepts it, else
+  `application/json` (also for `*/*` or no Accept header); a request that fails before
+  execution gets status 400 with the former and 200 with the latter, as the spec says.
 - Transport errors (bad JSON, wrong content type, mutation over GET) get a JSON
   body with a stable code instead of plain text.
 - GraphiQL is served from local assets.
@@ -66,12 +67,31 @@ def request_error_code(message: str) -> str:
 
 
 def negotiate_media_type(accept: str) -> str:
-    accept = accept.lower()
-    if GRAPHQL_RESPONSE_JSON in accept:
-        return GRAPHQL_RESPONSE_JSON
-    if APPLICATION_JSON in accept:
-        return APPLICATION_JSON
-    return GRAPHQL_RESPONSE_JSON
+    """The response media type for an Accept header: the listed GraphQL media type with the
+    highest q (application/graphql-response+json on a tie). Anything else, `*/*` and a
+    missing header included, gets application/json, as GraphQL over HTTP says for clients
+    that predate application/graphql-response+json."""
+    chosen, chosen_q = APPLICATION_JSON, 0.0
+    for media_range in accept.lower().split(","):
+        media_type, *parameters = (part.strip() for part in media_range.split(";"))
+        if media_type not in {GRAPHQL_RESPONSE_JSON, APPLICATION_JSON}:
+            continue
+        quality = _quality(parameters)
+        better = quality > chosen_q or (quality == chosen_q and media_type == GRAPHQL_RESPONSE_JSON)
+        if quality > 0 and better:
+            chosen, chosen_q = media_type, quality
+    return chosen
+
+
+def _quality(parameters: list[str]) -> float:
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip() == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 0.0
+    return 1.0
 
 
 def transport_error(status: int, message: str, code: str = "BAD_REQUEST", **headers: str) -> Response:

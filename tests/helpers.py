@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from services.container import Services
 
 PASSWORD = "correct horse battery"
+GRAPHQL_ACCEPT = "application/graphql-response+json, application/json;q=0.9"
 _names = itertools.count(1)
 
 
@@ -49,7 +50,8 @@ class Api:
             payload["variables"] = variables
         if extensions is not None:
             payload["extensions"] = extensions
-        all_headers = dict(headers or {})
+        # What a client following GraphQL over HTTP sends; tests of other Accept headers pass their own
+        all_headers = {"Accept": GRAPHQL_ACCEPT, **(headers or {})}
         if token:
             all_headers["Authorization"] = f"Bearer {token}"
         return await self.http.post("/graphql", json=payload, headers=all_headers)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from tests.helpers import CREATE_POST, FOLLOW, LIKE, UNFOLLOW, UNLIKE, Api, TestUser
+from tests.helpers import CREATE_POST, FOLLOW, GRAPHQL_ACCEPT, LIKE, UNFOLLOW, UNLIKE, Api, TestUser
 from tests.processes import Deployment, deployment
 
 if TYPE_CHECKING:
@@ -231,7 +231,9 @@ async def test_persisted_queries_are_shared_and_served_over_get(clients: Any) ->
         return {"extensions": json.dumps(persisted), "variables": json.dumps(variables)}
 
     # Unknown hash: the protocol's error, so the client resends with the query
-    missing = await api_b.http.get("/graphql", params=get_params({"u": user.username}))
+    missing = await api_b.http.get(
+        "/graphql", params=get_params({"u": user.username}), headers={"Accept": GRAPHQL_ACCEPT}
+    )
     assert missing.status_code == 400
     assert missing.json()["errors"][0] == {
         "message": "PersistedQueryNotFound",

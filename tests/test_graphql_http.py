@@ -16,13 +16,46 @@ GRJ = "application/graphql-response+json"
 
 
 async def test_post_query_answers_graphql_response_json(http: httpx.AsyncClient) -> None:
-    response = await http.post("/graphql", json={"query": "{ viewer { id } }"})
+    response = await http.post("/graphql", json={"query": "{ viewer { id } }"}, headers={"accept": GRJ})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith(GRJ)
     assert response.json() == {
         "data": {"viewer": None},
         "extensions": {"cost": {"requested": 2, "maximum": 5000}},
     }
+
+
+async def test_any_or_no_accept_header_gets_application_json(http: httpx.AsyncClient) -> None:
+    """GraphQL over HTTP: `*/*` and a missing Accept mean a client that may predate
+    application/graphql-response+json, so it gets application/json, and request errors
+    with status 200 as for any application/json client."""
+    no_accept = http.build_request("POST", "/graphql", json={"query": "{ __typename }"})
+    del no_accept.headers["accept"]
+    for request in (
+        http.build_request("POST", "/graphql", json={"query": "{ __typename }"}, headers={"accept": "*/*"}),
+        no_accept,
+        http.build_request(
+            "POST", "/graphql", json={"query": "{ __typename }"}, headers={"accept": "text/html"}
+        ),
+    ):
+        response = await http.send(request)
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/json; charset=utf-8"
+        assert response.json()["data"] == {"__typename": "Query"}
+    invalid = await http.post("/graphql", json={"query": "{ noSuchField }"}, headers={"accept": "*/*"})
+    assert invalid.status_code == 200
+    assert invalid.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_accept_quality_decides_between_the_graphql_media_types(http: httpx.AsyncClient) -> None:
+    for accept, expected in (
+        ("application/json, application/graphql-response+json", GRJ),
+        ("application/graphql-response+json;q=0.5, application/json", "application/json"),
+        ("application/graphql-response+json;q=0, */*", "application/json"),
+        ("Application/GraphQL-Response+JSON; charset=utf-8", GRJ),
+    ):
+        response = await http.post("/graphql", json={"query": "{ __typename }"}, headers={"accept": accept})
+        assert response.headers["content-type"].startswith(expected), accept
 
 
 async def test_get_query_works(http: httpx.AsyncClient) -> None:
@@ -35,7 +68,7 @@ async def test_get_query_works(http: httpx.AsyncClient) -> None:
 
 
 async def test_unparseable_query_is_400_without_data(http: httpx.AsyncClient) -> None:
-    response = await http.post("/graphql", json={"query": "{ viewer { id "})
+    response = await http.post("/graphql", json={"query": "{ viewer { id "}, headers={"accept": GRJ})
     assert response.status_code == 400
     body = response.json()
     assert "data" not in body
@@ -44,7 +77,7 @@ async def test_unparseable_query_is_400_without_data(http: httpx.AsyncClient) ->
 
 
 async def test_invalid_query_is_400(http: httpx.AsyncClient) -> None:
-    response = await http.post("/graphql", json={"query": "{ noSuchField }"})
+    response = await http.post("/graphql", json={"query": "{ noSuchField }"}, headers={"accept": GRJ})
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
 
@@ -82,7 +115,9 @@ async def test_query_must_be_a_string(http: httpx.AsyncClient) -> None:
 
 async def test_unknown_operation_name_is_400(http: httpx.AsyncClient) -> None:
     response = await http.post(
-        "/graphql", json={"query": "query A { __typename } query B { __typename }", "operationName": "C"}
+        "/graphql",
+        json={"query": "query A { __typename } query B { __typename }", "operationName": "C"},
+        headers={"accept": GRJ},
     )
     assert response.status_code == 400
     assert "C" in response.json()["errors"][0]["message"]
@@ -105,14 +140,14 @@ async def test_other_methods_are_405(http: httpx.AsyncClient) -> None:
 
 async def test_alias_limit(http: httpx.AsyncClient) -> None:
     aliases = " ".join(f"a{i}: __typename" for i in range(31))
-    response = await http.post("/graphql", json={"query": "{ " + aliases + " }"})
+    response = await http.post("/graphql", json={"query": "{ " + aliases + " }"}, headers={"accept": GRJ})
     assert response.status_code == 400
     assert "aliases" in response.json()["errors"][0]["message"]
 
 
 async def test_token_limit(http: httpx.AsyncClient) -> None:
     fields = " ".join("__typename" for _ in range(2100))
-    response = await http.post("/graphql", json={"query": "{ " + fields + " }"})
+    response = await http.post("/graphql", json={"query": "{ " + fields + " }"}, headers={"accept": GRJ})
     assert response.status_code == 400
     assert "more than 2000 tokens" in response.json()["errors"][0]["message"]
 
