@@ -148,7 +148,20 @@ async def test_unknown_user_is_null(api: Api) -> None:
     assert (await api.gql('{ user(username: "ghost") { id } }'))["user"] is None
 
 
-@pytest.mark.parametrize("bad_id", ["not-base64!", "VXNlcjo", "Zm9vOmJhcg", "VXNlcjotMQ"])
+@pytest.mark.parametrize(
+    "bad_id",
+    [
+        "not-base64!",
+        "VXNlcjo",
+        "Zm9vOmJhcg",
+        "VXNlcjotMQ",
+        "VXNlcjrZoQ",  # "User:" and an Arabic-Indic one, which int() reads as 1
+        "VXNlcjogMQ",  # "User: 1"
+        "VXNlcjorMQ",  # "User:+1"
+        "VXNlcjoxXzA",  # "User:1_0"
+        "VXNlcjowMQ",  # "User:01": one user, one id
+    ],
+)
 async def test_malformed_node_ids_are_invalid_id(api: Api, bad_id: str) -> None:
     errors = await api.gql_errors("query($id: ID!) { node(id: $id) { id } }", {"id": bad_id})
     assert errors[0]["extensions"]["code"] == "INVALID_ID"
