@@ -321,3 +321,32 @@ async def test_a_slow_subscriber_is_cut_off_and_memory_stays_bounded(services: S
         assert (await coalesced.next()) == {"type": "counts", "n": 19}, "only the latest state is kept"
     finally:
         await hub.close()
+
+
+def _nested_posts(levels: int) -> str:
+    inner = "id"
+    for _ in range(levels):
+        inner = f"author {{ posts(first: 1) {{ edges {{ node {{ {inner} }} }} }} }}"
+    return f"subscription {{ homeTimelineUpdates {{ post {{ {inner} }} }} }}"
+
+
+@pytest.mark.parametrize(
+    ("document", "code"),
+    [
+        (_nested_posts(4), "GRAPHQL_VALIDATION_FAILED"),  # deeper than GRAPHQL_MAX_DEPTH
+        ("subscription { ...Nope }", "GRAPHQL_VALIDATION_FAILED"),
+        ("subscription { homeTimelineUpdates { noSuchField } }", "GRAPHQL_VALIDATION_FAILED"),
+        ("subscription { homeTimelineUpdates { ", "GRAPHQL_PARSE_FAILED"),
+    ],
+)
+async def test_every_error_over_a_websocket_carries_a_code(
+    api: Api, server_url: str, document: str, code: str
+) -> None:
+    user = await api.new_user()
+    client = await live(server_url, user.token)
+    assert await client.acknowledged()
+    await client.subscribe(document)
+    message = await client.next()
+    assert message["type"] == "error", message
+    assert [error["extensions"]["code"] for error in message["payload"]] == [code], message
+    await client.close()
