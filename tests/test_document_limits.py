@@ -123,6 +123,15 @@ async def test_long_strings_are_refused_before_they_are_lexed(http: httpx.AsyncC
     assert elapsed < 1.0
 
 
+async def test_huge_variable_lists_are_refused_before_they_are_coerced(api: Api) -> None:
+    response = await api.post(
+        "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+        {"ids": ["VXNlcjox"] * 80_000},  # just under the 1 MiB body limit
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
 async def test_documents_real_clients_send_still_pass(api: Api) -> None:
     introspection = await api.post(get_introspection_query(descriptions=True))
     assert introspection.status_code == 200, introspection.text[:300]
