@@ -36,7 +36,7 @@ from services.live_events import (
     user_channel,
 )
 from services.live_hub import RESYNC, SlowConsumerError
-from services.posts import PostRecord, PostStatus
+from services.posts import MediaState, PostRecord, PostStatus
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator
@@ -109,9 +109,18 @@ async def _catch_up(
     # Posts the client holds that were deleted meanwhile
     if seen:
         for record in await services.posts.get_many(sorted(seen)):
-            if record is not None and record.status is PostStatus.DELETED:
+            if record is not None and _deleted_from_view(record, viewer_id):
                 events.append(_removed(record.id))
     return events
+
+
+def _deleted_from_view(record: PostRecord, viewer_id: int) -> bool:
+    """Whether the post was deleted after the viewer could have seen it. A client may list any
+    id in `seen`: a removal for a post that never was published (its media never all ready)
+    would tell anyone that it existed."""
+    if record.status is not PostStatus.DELETED:
+        return False
+    return record.author_id == viewer_id or all(item.state is MediaState.READY for item in record.media)
 
 
 @dataclass
