@@ -247,6 +247,21 @@ class Settings:
             "comment=60, follow=120, account=20, upload=60), e.g. 'read=600,post=10'; 'off' disables.",
         ),
     )
+    sign_in_failures_per_username: int = field(
+        default=10,
+        metadata=_env(
+            "SIGN_IN_FAILURES_PER_USERNAME",
+            "Failed sign-ins on one username, from any addresses, after which new addresses are "
+            "refused until SIGN_IN_LOCK_S after the first failure. Addresses that signed in before "
+            "are never locked out.",
+        ),
+    )
+    sign_in_lock_s: int = field(
+        default=900,
+        metadata=_env(
+            "SIGN_IN_LOCK_S", "Window in which SIGN_IN_FAILURES_PER_USERNAME failures lock a username."
+        ),
+    )
     cors_allow_origins: str = field(
         default="*",
         metadata=_env(

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from graphql import FragmentDefinitionNode
 from graphql.execution.collect_fields import FragmentDetails, collect_fields
-from starlette.requests import HTTPConnection
 
 from services.rate_limits import Bucket
 
@@ -45,14 +44,8 @@ MUTATION_BUCKETS: dict[str, Bucket] = {
 ADDRESS_FIELDS = frozenset({"signUp", "signIn"})
 
 
-def client_address(context: Context) -> str:
-    connection = context.request
-    address = connection.client.host if isinstance(connection, HTTPConnection) and connection.client else None
-    return address or "unknown"
-
-
 def address_subject(context: Context) -> str:
-    return f"ip:{client_address(context)}"
+    return f"ip:{context.client_address()}"
 
 
 def caller_subject(context: Context) -> str:

@@ -11,6 +11,7 @@ async def sign_up(info: Info, username: str, password: str, display_name: str | 
 
     async def action() -> AuthPayload:
         record = await services.users.sign_up(username, password, display_name)
+        await services.sign_in_failures.remember(record.username, info.context.client_address())
         token = await services.sessions.create(record.id)
         return AuthPayload(token=token, user=User.from_record(record))
 
@@ -21,7 +22,8 @@ async def sign_in(info: Info, username: str, password: str) -> AuthPayload:
     services = info.context.services
 
     async def action() -> AuthPayload:
-        record = await services.users.authenticate(username, password)
+        async with services.sign_in_failures.attempt(username, info.context.client_address()):
+            record = await services.users.authenticate(username, password)
         token = await services.sessions.create(record.id)
         return AuthPayload(token=token, user=User.from_record(record))
 

@@ -29,6 +29,7 @@ from services.presence import PresenceService
 from services.rate_limits import RateLimiter, parse_budgets
 from services.recent_posts import RecentPosts
 from services.sessions import SessionService
+from services.sign_in_failures import SignInFailures
 from services.stores import redis_is_cluster
 from services.uploads import UploadService
 from services.user_classes import UserClassService
@@ -67,6 +68,7 @@ class Services:
     composer: PostComposer
     archive: ArchiveService
     rate_limits: RateLimiter
+    sign_in_failures: SignInFailures
     persisted_queries: PersistedQueries
 
     async def ensure_indexes(self) -> None:
@@ -160,6 +162,9 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
         composer=PostComposer(posts, uploads, media, ids),
         archive=archive,
         rate_limits=RateLimiter(redis, parse_budgets(settings.rate_limits)),
+        sign_in_failures=SignInFailures(
+            redis, limit=settings.sign_in_failures_per_username, window_s=settings.sign_in_lock_s
+        ),
         persisted_queries=PersistedQueries(redis),
         home=HomeTimeline(
             settings=settings, store=feed_store, recent=recent, classes=classes, posts=posts, follows=follows

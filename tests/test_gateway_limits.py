@@ -26,6 +26,7 @@ pytestmark = pytest.mark.multiprocess
 BUDGETS = {"read": 6, "anon": 8, "post": 3, "like": 4, "comment": 3, "follow": 3, "account": 5, "upload": 2}
 VIEWER = "query Viewer { viewer { username } }"
 ADD_COMMENT = "mutation($p: ID!, $t: String!) { addComment(postId: $p, text: $t) { errors { code } } }"
+USERNAME_FAILURES = 6
 SIGN_IN = "mutation($u: String!, $p: String!) { signIn(username: $u, password: $p) { token errors { code field } } }"
 SIGN_UP = (
     "mutation($u: String!, $p: String!) { signUp(username: $u, password: $p) { token errors { code } } }"
@@ -39,6 +40,7 @@ def running(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterato
         "RATE_LIMITS": ",".join(f"{bucket}={budget}" for bucket, budget in BUDGETS.items()),
         "FORWARDED_ALLOW_IPS": "*",
         "GRAPHQL_MAX_COST": "1000",
+        "SIGN_IN_FAILURES_PER_USERNAME": str(USERNAME_FAILURES),
     }
     with deployment(
         tmp_path_factory.mktemp("limits"), redis_url, redis_db=4, worker=False, extra_env=extra
@@ -160,6 +162,26 @@ async def test_sign_up_is_charged_to_the_address_whatever_token_it_carries(clien
     assert_refused(
         await client.post(SIGN_UP, {"u": f"addr{id(client)}z", "p": "correct horse battery"}, token=token)
     )
+
+
+async def test_failed_sign_ins_are_limited_per_username_across_addresses(clients: Any) -> None:
+    home = clients()
+    victim = await new_user(home)  # signed up from `home`, which becomes a known address
+    outcomes: list[str] = []
+    for attacker in [clients() for _ in range(10)]:
+        for n in range(3):
+            response = await attacker.post(SIGN_IN, {"u": victim.username, "p": f"guess {n}"})
+            errors = response.json()["data"]["signIn"]["errors"]
+            outcomes.append(errors[0]["code"] if errors[0]["code"] != "RATE_LIMITED" else errors[0]["field"])
+    # Only so many passwords are ever checked for one username, from any number of addresses
+    assert outcomes.count("INVALID_CREDENTIALS") == USERNAME_FAILURES, outcomes
+    assert outcomes.count("username") == 30 - USERNAME_FAILURES
+    # The right password from a new address waits too...
+    newcomer = await clients().post(SIGN_IN, {"u": victim.username, "p": "correct horse battery"})
+    assert newcomer.json()["data"]["signIn"]["errors"] == [{"code": "RATE_LIMITED", "field": "username"}]
+    # ...but the owner, from an address that signed in before, is not locked out
+    owner = await home.post(SIGN_IN, {"u": victim.username, "p": "correct horse battery"})
+    assert owner.json()["data"]["signIn"]["token"], owner.text
 
 
 async def test_refused_documents_cost_the_callers_budget(clients: Any) -> None:

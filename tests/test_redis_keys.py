@@ -21,6 +21,7 @@ Pub/sub channels are not keys, and the arq queue lives on its own single node (Q
 from __future__ import annotations
 
 import ast
+import hashlib
 import importlib
 import inspect
 import pkgutil
@@ -54,6 +55,7 @@ from services.posts import post_key
 from services.presence import live_key
 from services.rate_limits import Bucket, budget_key
 from services.sessions import session_key
+from services.sign_in_failures import failures_key, known_key
 from services.user_classes import FAMOUS, PROMOTING, famous_follows_key
 from services.users import user_key
 
@@ -87,6 +89,8 @@ PATTERNS: dict[Callable[..., str], tuple[Any, ...]] = {
     checkpoint_key: ("push:11",),
     budget_key: ("u:7", Bucket.READ),
     persisted_query_key: ("ab" * 32,),
+    failures_key: ("alice",),
+    known_key: ("alice",),
 }
 # Fixed keys, each used alone or with its group below.
 CONSTANTS = {
@@ -119,17 +123,31 @@ def tagged_budgets(user_id: int) -> list[str]:
     return [budget_key(f"u:{user_id}", bucket) for bucket in Bucket]
 
 
+def tagged_sign_ins(user_id: int) -> list[str]:
+    """sign_in_failures._RESERVE reads a username's known addresses and counts its failures."""
+    return [failures_key(f"user{user_id}"), known_key(f"user{user_id}")]
+
+
 # Keys used together in one script, transaction or multi-key command, per entity id.
 GROUPS: dict[str, Callable[[int], list[str]]] = {
     "feed": tagged_feed,
     "recent": tagged_recent,
     "dispatch": tagged_dispatch,
     "rate limits": tagged_budgets,
+    "sign-ins": tagged_sign_ins,
 }
 # Fixed keys used together: user_classes._FINISH_PROMOTION moves an id from one set to the other.
 FIXED_GROUPS: dict[str, list[str]] = {"famous": [FAMOUS, PROMOTING]}
 # Each group's hash tag for entity 7 (a changed tag fails here, even if the group stays together).
-TAGS = {"feed": "7", "recent": "7", "dispatch": "push:7", "rate limits": "u:7", "famous": "famous"}
+TAGS = {
+    "feed": "7",
+    "recent": "7",
+    "dispatch": "push:7",
+    "rate limits": "u:7",
+    "famous": "famous",
+    # Usernames are hashed into the tag, so that a long one makes no long key
+    "sign-ins": hashlib.sha256(b"user7").hexdigest()[:32],
+}
 
 
 def slot(key: str) -> int:
