@@ -35,6 +35,7 @@ from aperture import metrics
 from gateway.auth import authenticate, bearer_token
 from gateway.body_limit import BodyTooLargeError, declared_length_exceeds, limited_receive
 from gateway.graphiql import graphiql_html
+from gateway.session_sockets import SessionSockets
 from schema.context import Context
 from services.errors import ErrorCode
 from services.persisted_queries import is_sha256_hex, query_hash
@@ -54,6 +55,7 @@ log = logging.getLogger(__name__)
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
 MAX_BODY_BYTES = 1 << 20
+_SESSION_SOCKET = "session_socket"
 
 
 class GraphQLSubResponse(Response):
@@ -103,6 +105,12 @@ def _too_large() -> Response:
 class ApertureGraphQL(GraphQL[Context, None]):
     def __init__(self, schema: Any, **kwargs: Any) -> None:
         super().__init__(schema, **kwargs)
+        self._session_sockets: SessionSockets | None = None
+
+    def session_sockets(self, services: Services) -> SessionSockets:
+        if self._session_sockets is None:
+            self._session_sockets = SessionSockets(services)
+        return self._session_sockets
 
     def services(self, request: Request | WebSocket) -> Services:
         services: Services = request.app.state.services
@@ -110,7 +118,12 @@ class ApertureGraphQL(GraphQL[Context, None]):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await super().__call__(scope, receive, send)
+            try:
+                await super().__call__(scope, receive, send)
+            finally:
+                tracked = scope.get("state", {}).get(_SESSION_SOCKET)
+                if tracked is not None and self._session_sockets is not None:
+                    self._session_sockets.forget(*tracked)
             return
         request = Request(scope=scope, receive=limited_receive(receive, MAX_BODY_BYTES))
         rejection = self._precheck(request) or await self._authenticate(request)
@@ -201,6 +214,10 @@ class ApertureGraphQL(GraphQL[Context, None]):
         context.viewer_id = session.user_id
         context.session_id = session.id
         context.renew_loaders()
+        websocket = context.request
+        # Noted on the connection's scope, so that __call__ forgets the socket when it ends
+        websocket.scope.setdefault("state", {})[_SESSION_SOCKET] = (session.id, websocket)
+        await self.session_sockets(context.services).track(session.id, cast("WebSocket", websocket))
         return cast("UnsetType", UNSET)
 
     def should_render_graphql_ide(self, request: Any) -> bool:

@@ -2,7 +2,8 @@
 
 Only a SHA-256 of each token is stored, so a leaked database cannot be replayed.
 Revocation deletes the record and its cache entry, so signOut ends the session
-for every API process at once.
+for every API process at once, and is published on SESSIONS_REVOKED_CHANNEL, so
+that every process closes the WebSockets opened with it (gateway/session_sockets.py).
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from pymongo import ASCENDING
 
 from services.clock import utc_now
+from services.cluster_safe import publish
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -25,6 +28,7 @@ TOKEN_PREFIX = "ap_"  # noqa: S105 - a public prefix that makes leaked tokens gr
 SESSION_LIFETIME = timedelta(days=60)
 _CACHE_TTL_S = 600
 _MAX_TOKEN_LENGTH = 128
+SESSIONS_REVOKED_CHANNEL = "sessions:revoked"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +90,16 @@ class SessionService:
         )
         return Session(session_id, user_id) if user_id is not None else None
 
+    async def is_active(self, session_id: str) -> bool:
+        cached = await self._redis.get(session_key(session_id))
+        if cached is not None:
+            return bool(cached != "-")
+        found = await self._sessions.find_one(
+            {"_id": session_id, "expires_at": {"$gt": datetime.now(UTC)}}, {"_id": 1}
+        )
+        return found is not None
+
     async def revoke(self, session_id: str) -> None:
         await self._sessions.delete_one({"_id": session_id})
         await self._redis.delete(session_key(session_id))
+        await publish(self._redis, SESSIONS_REVOKED_CHANNEL, orjson.dumps({"sessionId": session_id}))
