@@ -9,6 +9,7 @@ them and leaves their lifecycle to the caller.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from typing import TYPE_CHECKING
 
@@ -62,6 +63,18 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=503 if failing else 200)
 
 
+def _freeze_startup_objects() -> None:
+    """Exclude what start-up built (modules, schema, clients) from garbage collection.
+
+    A full collection walks every tracked object; with the start-up heap in it, one took over
+    100 ms on a busy machine, and requests that allocate a lot (a large variables object) set
+    one off every few seconds, holding the event loop as long. The objects built at start-up
+    live as long as the process anyway (the technique is CPython's documented use of gc.freeze).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 @contextlib.asynccontextmanager
 async def open_services(settings: Settings) -> AsyncIterator[Services]:
     stores = await open_stores(settings)
@@ -91,10 +104,12 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if services is not None:
             app.state.services = services
+            _freeze_startup_objects()
             yield
             return
         async with open_services(settings) as opened:
             app.state.services = opened
+            _freeze_startup_objects()
             yield
 
     routes = [

@@ -1,4 +1,4 @@
-"""Parsing and validation in bounded time, both cached per process.
+"""Parsing and validation in bounded time; documents that passed are kept per process.
 
 Replaces strawberry's ParserCache, ValidationCache, QueryDepthLimiter and MaxAliasesLimiter:
 their limiters expanded fragments without remembering them, and none bounded graphql-core's
@@ -14,7 +14,7 @@ validation error on every transport.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING
 
 from graphql import (
     DocumentNode,
@@ -39,9 +39,11 @@ if TYPE_CHECKING:
 
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 # Lexing runs at about 3 characters per microsecond: a 1 MB string literal held the event loop
-# for 300 ms. No document a client writes comes near this (GraphiQL's introspection: 1.7 kB).
-MAX_DOCUMENT_CHARS = 32_768
-_CACHE_SIZE = 1024
+# for 300 ms, this many characters take 5 ms. No document a client writes comes near it
+# (GraphiQL's introspection: 1.7 kB; a 2,200-character caption written inline: 2.3 kB).
+MAX_DOCUMENT_CHARS = 16_384
+# About 130 legitimate documents of 2 kB, and at most some 30 MB of syntax trees
+_CACHE_CHARS = 256 * 1024
 
 
 def refuse(execution_context: ExecutionContext, error: GraphQLError) -> None:
@@ -65,67 +67,43 @@ def refuse(execution_context: ExecutionContext, error: GraphQLError) -> None:
     execution_context.pre_execution_errors = [error]
 
 
-_Value = TypeVar("_Value")
+class ValidDocuments:
+    """Documents that passed validation, by query text, shared by every request of the process.
 
+    Refused documents are not kept: an attacker varies them at will, so keeping them would
+    only fill memory (and lengthen every garbage collection) with hostile syntax trees. The
+    cache is bounded by the characters of its queries, which bound the size of their trees
+    (50 to 130 bytes a character). The key is the text alone: the schema and the rules are
+    the same for every request.
+    """
 
-class _LeastRecentlyUsed(Generic[_Value]):
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[str, _Value] = OrderedDict()
+    def __init__(self, max_chars: int = _CACHE_CHARS) -> None:
+        self._max_chars = max_chars
+        self._chars = 0
+        self._documents: OrderedDict[str, DocumentNode] = OrderedDict()
 
-    def get(self, key: str) -> _Value | None:
-        value = self._items.get(key)
-        if value is not None:
-            self._items.move_to_end(key)
-        return value
+    def get(self, query: str) -> DocumentNode | None:
+        document = self._documents.get(query)
+        if document is not None:
+            self._documents.move_to_end(query)
+        return document
 
-    def put(self, key: str, value: _Value) -> None:
-        self._items[key] = value
-        self._items.move_to_end(key)
-        if len(self._items) > self._size:
-            self._items.popitem(last=False)
-
-
-class DocumentCache:
-    """Parsed documents and validation results by query text, shared by every request."""
-
-    def __init__(self, limits: DocumentLimits, max_tokens: int, size: int = _CACHE_SIZE) -> None:
-        self.limits = limits
-        self.max_tokens = max_tokens
-        self._parsed: _LeastRecentlyUsed[DocumentNode | GraphQLError] = _LeastRecentlyUsed(size)
-        self._validated: _LeastRecentlyUsed[list[GraphQLError]] = _LeastRecentlyUsed(size)
-
-    def parse(self, query: str) -> DocumentNode | GraphQLError:
-        parsed = self._parsed.get(query)
-        if parsed is None:
-            try:
-                parsed = parse(query, max_tokens=self.max_tokens)
-            except GraphQLError as error:
-                parsed = with_code(error, PARSE_FAILED)
-            self._parsed.put(query, parsed)
-        return parsed
-
-    def validate(self, execution_context: ExecutionContext, query: str | None) -> list[GraphQLError]:
-        errors = self._validated.get(query) if query is not None else None
-        if errors is None:
-            document = execution_context.graphql_document
-            assert document is not None  # noqa: S101 - strawberry validates parsed documents only
-            errors = check_document(document, self.limits) or [
-                with_code(error, VALIDATION_FAILED)
-                for error in validate_document(
-                    execution_context.schema._schema,  # noqa: SLF001 - graphql-core's schema
-                    document,
-                    execution_context.validation_rules,
-                )
-            ]
-            if query is not None:
-                self._validated.put(query, errors)
-        return errors
+    def put(self, query: str, document: DocumentNode) -> None:
+        if query in self._documents or len(query) > self._max_chars:
+            return
+        self._documents[query] = document
+        self._chars += len(query)
+        while self._chars > self._max_chars:
+            evicted, _ = self._documents.popitem(last=False)
+            self._chars -= len(evicted)
 
 
 class DocumentGate(SchemaExtension):
-    def __init__(self, cache: DocumentCache) -> None:
-        self.cache = cache
+    def __init__(self, limits: DocumentLimits, max_tokens: int, valid: ValidDocuments) -> None:
+        self.limits = limits
+        self.max_tokens = max_tokens
+        self.valid = valid
+        self._known_valid = False
 
     def on_parse(self) -> Iterator[None]:
         execution_context = self.execution_context
@@ -141,19 +119,34 @@ class DocumentGate(SchemaExtension):
                     extensions={"code": PARSE_FAILED},
                 ),
             )
+        elif (document := self.valid.get(query)) is not None:
+            execution_context.graphql_document = document
+            self._known_valid = True
         else:
-            parsed = self.cache.parse(query)
-            if isinstance(parsed, GraphQLError):
-                refuse(execution_context, parsed)
-            else:
-                execution_context.graphql_document = parsed
+            try:
+                execution_context.graphql_document = parse(query, max_tokens=self.max_tokens)
+            except GraphQLError as error:
+                refuse(execution_context, with_code(error, PARSE_FAILED))
         yield
 
     def on_validate(self) -> Iterator[None]:
         execution_context = self.execution_context
-        if execution_context.pre_execution_errors is None:
+        document = execution_context.graphql_document
+        if execution_context.pre_execution_errors is None and document is not None:
             # Setting the errors, even to [], tells strawberry that validation ran
-            execution_context.pre_execution_errors = self.cache.validate(
-                execution_context, execution_context.query
-            )
+            execution_context.pre_execution_errors = [] if self._known_valid else self._validate(document)
         yield
+
+    def _validate(self, document: DocumentNode) -> list[GraphQLError]:
+        execution_context = self.execution_context
+        errors = check_document(document, self.limits) or [
+            with_code(error, VALIDATION_FAILED)
+            for error in validate_document(
+                execution_context.schema._schema,  # noqa: SLF001 - graphql-core's schema
+                document,
+                execution_context.validation_rules,
+            )
+        ]
+        if not errors and execution_context.query is not None:
+            self.valid.put(execution_context.query, document)
+        return errors

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.extensions import SchemaExtension
 
-from gateway.document_gate import DocumentCache, DocumentGate
+from gateway.document_gate import DocumentGate, ValidDocuments
 from gateway.document_limits import DocumentLimits
 from gateway.errors import MaskUnexpectedErrors
 from gateway.request_budget import RequestBudget
@@ -30,10 +30,10 @@ class ExecutionMarker(SchemaExtension):
 def gateway_extensions(settings: Settings) -> list[Callable[[], Any] | type[SchemaExtension]]:
     limits = DocumentLimits(max_depth=settings.max_query_depth, max_aliases=settings.max_aliases)
     # One cache for the process, shared by the per-request extensions
-    documents = DocumentCache(limits, max_tokens=settings.max_tokens)
+    valid = ValidDocuments()
     # Factories, not instances: strawberry builds one extension per request
     return [
-        lambda: DocumentGate(documents),
+        lambda: DocumentGate(limits, settings.max_tokens, valid),
         # Before the marker: a request refused here never started executing
         RequestBudget,
         ExecutionMarker,

@@ -111,10 +111,10 @@ async def test_alias_limit(http: httpx.AsyncClient) -> None:
 
 
 async def test_token_limit(http: httpx.AsyncClient) -> None:
-    fields = " ".join("__typename" for _ in range(2100))
+    fields = " ".join("__typename" for _ in range(1100))
     response = await http.post("/graphql", json={"query": "{ " + fields + " }"})
     assert response.status_code == 400
-    assert "more than 2000 tokens" in response.json()["errors"][0]["message"]
+    assert "more than 1000 tokens" in response.json()["errors"][0]["message"]
 
 
 async def test_request_id_is_echoed_and_generated(http: httpx.AsyncClient) -> None:
