@@ -15,6 +15,7 @@ import pytest
 from graphql import get_introspection_query, parse
 
 from gateway.document_limits import DocumentLimits, check_document
+from tests.hostile_documents import HOSTILE
 
 if TYPE_CHECKING:
     import httpx
@@ -22,33 +23,6 @@ if TYPE_CHECKING:
     from tests.helpers import Api
 
 GRJ = "application/graphql-response+json"
-
-
-def fan_out(levels: int, on: str = "Query", leaf: str = "viewer { id }") -> str:
-    """`{...F<levels>}`, where each fragment spreads the one below it twice."""
-    fragments = [f"fragment F0 on {on} {{ {leaf} }}"]
-    fragments += [f"fragment F{i} on {on} {{ ...F{i - 1} ...F{i - 1} }}" for i in range(1, levels + 1)]
-    return f"{{ ...F{levels} }} " + " ".join(fragments)
-
-
-# Documents within the token limit (1000) that cost graphql-core's validation 0.1 to 1 s each
-# (at 2000 tokens), or that double their work per fragment level
-HOSTILE = {
-    "fragment fan-out": fan_out(20),
-    "fragment fan-out under a field": "{ viewer { ...F16 } } " + fan_out(16, "User", "id").split(" ", 3)[3],
-    "one field repeated": "{ viewer {" + " id" * 990 + " } }",
-    "one object repeated": "{" + " viewer { id }" * 245 + " }",
-    "inline fragments repeated": "{" + " ... on Query { viewer { id } }" * 90 + " }",
-    "fragments spread side by side": "{ "
-    + " ".join(f"...G{i}" for i in range(50))
-    + " } "
-    + " ".join(f"fragment G{i} on Query {{ viewer {{ id username }} }}" for i in range(50)),
-    "fragment chain spread many times": "{ viewer {"
-    + " ...C0" * 150
-    + " } } "
-    + " ".join(f"fragment C{i} on User {{ ...C{i + 1} }}" for i in range(80))
-    + " fragment C80 on User { id }",
-}
 
 
 async def refused(http: httpx.AsyncClient, query: str) -> tuple[dict[str, object], float]:

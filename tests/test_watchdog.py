@@ -21,8 +21,8 @@ import httpx
 import pytest
 
 from services.rate_limits import Bucket
+from tests.hostile_documents import hostile_requests
 from tests.processes import Deployment, deployment
-from tests.test_document_limits import HOSTILE, fan_out
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -30,44 +30,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.multiprocess
 
 ATTACK_S = 3.5
-
-
-def _wide_user(levels: int) -> str:
-    fields = "id username displayName bio followerCount followingCount postCount createdAt"
-    if levels == 0:
-        return fields
-    inner = _wide_user(levels - 1)
-    return fields + "".join(
-        f" {edge}(first: 100) {{ edges {{ cursor node {{ {inner} }} }} }}"
-        for edge in ("followers", "following")
-    )
-
-
-def hostile_requests() -> list[dict[str, Any]]:
-    """Request bodies, each as costly to refuse as we could make it."""
-    bodies: list[dict[str, Any]] = [{"query": query} for query in HOSTILE.values()]
-    bodies += [
-        {"query": fan_out(30)},
-        # Nested as deep as the parser allows
-        {"query": "{" + " viewer {" * 150 + " id" + " }" * 150 + " }"},
-        {"query": "{ " + " ".join(f"a{i}: viewer {{ id }}" for i in range(400)) + " }"},
-        # Just under the document size limit, most of it one string literal
-        {"query": '{ user(username: "' + "x" * 16_000 + '") { id } }'},
-        # Over it: refused before lexing
-        {"query": '{ user(username: "' + "x" * 900_000 + '") { id } }'},
-        # The largest valid document the limits let through: validated in full, then priced
-        {"query": "{ viewer { " + _wide_user(3) + " } }"},
-        # Variables: 80,000 ids, and deep nesting
-        {
-            "query": "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
-            "variables": {"ids": ["VXNlcjox"] * 80_000},
-        },
-        {
-            "query": "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
-            "variables": {"ids": [[[["x"] * 50] * 50] * 10]},
-        },
-    ]
-    return bodies
 
 
 @pytest.fixture(scope="module")
