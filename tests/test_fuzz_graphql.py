@@ -19,9 +19,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 
-from services.rate_limits import Bucket
 from tests.helpers import PASSWORD
-from tests.processes import Deployment, deployment
+from tests.processes import Deployment, lone_api
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -65,11 +64,7 @@ class Fuzzed:
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[Deployment]:
-    # Limits on, with budgets the fuzzer does not reach: every document reaches the resolvers
-    extra = {"RATE_LIMITS": ",".join(f"{bucket.value}=1000000000" for bucket in Bucket), "LOG_LEVEL": "ERROR"}
-    with deployment(
-        tmp_path_factory.mktemp("fuzz"), redis_url, redis_db=7, apis=1, worker=False, extra_env=extra
-    ) as d:
+    with lone_api(tmp_path_factory.mktemp("fuzz"), redis_url, redis_db=7) as d:
         yield d
 
 

@@ -20,9 +20,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from services.rate_limits import Bucket
 from tests.hostile_documents import hostile_requests
-from tests.processes import Deployment, deployment
+from tests.processes import Deployment, lone_api
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -34,10 +33,7 @@ ATTACK_S = 3.5
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[Deployment]:
-    extra = {"RATE_LIMITS": ",".join(f"{bucket.value}=1000000000" for bucket in Bucket), "LOG_LEVEL": "ERROR"}
-    with deployment(
-        tmp_path_factory.mktemp("watchdog"), redis_url, redis_db=6, apis=1, worker=False, extra_env=extra
-    ) as d:
+    with lone_api(tmp_path_factory.mktemp("watchdog"), redis_url, redis_db=6) as d:
         yield d
 
 
