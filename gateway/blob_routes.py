@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from starlette.responses import FileResponse, JSONResponse, Response
 
+from gateway.body_limit import declared_length_exceeds
+from resolvers.global_ids import parse_decimal
 from services.foundation.blobs import IMMUTABLE, MEDIA_PREFIX, UPLOAD_PREFIX, LocalBlobStore
 
 if TYPE_CHECKING:
@@ -39,20 +41,18 @@ async def receive_upload(request: Request) -> Response:  # noqa: PLR0911 - one a
     if store is None or not key.startswith(UPLOAD_PREFIX):
         return _error(404, "no such upload target", "NOT_FOUND")
     params = request.query_params
-    try:
-        content_type = params["contentType"]
-        max_bytes = int(params["maxBytes"])
-        expires = int(params["expires"])
-        signature = params["signature"]
-    except (KeyError, ValueError):
+    content_type, signature = params.get("contentType"), params.get("signature")
+    max_bytes = parse_decimal(params.get("maxBytes", ""))
+    expires = parse_decimal(params.get("expires", ""))
+    if content_type is None or signature is None or max_bytes is None or expires is None:
         return _error(400, "the upload URL is incomplete", "BAD_REQUEST")
     if not store.verify(key, content_type, max_bytes, expires, signature):
         return _error(403, "the upload URL is invalid or has expired", "FORBIDDEN")
     sent_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if sent_type != content_type:
         return _error(415, f"send the bytes with Content-Type: {content_type}", "UNSUPPORTED_MEDIA_TYPE")
-    declared_length = request.headers.get("content-length")
-    if declared_length is not None and declared_length.isdigit() and int(declared_length) > max_bytes:
+    # A declared length is checked up front; any body is counted as it streams, below
+    if declared_length_exceeds(request.headers.get("content-length"), max_bytes):
         return _error(413, f"uploads here are limited to {max_bytes} bytes", "FILE_TOO_LARGE")
     temp = store.temp_path()
     written = 0

@@ -1,4 +1,5 @@
-"""Unexpected errors are masked for clients and logged in full with the request id."""
+"""Unexpected errors are masked for clients and logged in full with the request id; every error
+carries a code, on HTTP and WebSocket alike."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
+from strawberry.types.execution import PreExecutionError
 
 from services.foundation.errors import DomainError
 
@@ -27,9 +29,37 @@ def _request_id(execution_context: ExecutionContext | None) -> str | None:
     return getattr(context, "request_id", None)
 
 
+def request_error_code(message: str) -> str:
+    return "GRAPHQL_PARSE_FAILED" if message.startswith("Syntax Error") else "GRAPHQL_VALIDATION_FAILED"
+
+
+def with_code(error: GraphQLError, code: str) -> GraphQLError:
+    return GraphQLError(
+        error.message,
+        error.nodes,
+        error.source,
+        error.positions,
+        error.path,
+        error.original_error,
+        {**(error.extensions or {}), "code": code},
+    )
+
+
+def _coded(error: GraphQLError) -> GraphQLError:
+    if (error.extensions or {}).get("code") is not None:
+        return error
+    return with_code(error, request_error_code(error.message))
+
+
 class MaskUnexpectedErrors(MaskErrors):
     def __init__(self) -> None:
         super().__init__(should_mask_error=lambda error: not is_expected(error))
+
+    def _process_result(self, result: object) -> None:
+        super()._process_result(result)
+        # Errors before execution that came without a code (graphql-core's, strawberry's)
+        if isinstance(result, PreExecutionError) and result.errors:
+            result.errors = [_coded(error) for error in result.errors]
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         extensions: dict[str, Any] = {"code": "INTERNAL_ERROR"}

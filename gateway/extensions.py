@@ -1,19 +1,13 @@
-"""Schema extensions: caches, static limits, cost and rate limits, and the execution marker."""
+"""Schema extensions: bounded parsing and validation, cost and rate limits, the execution marker."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import SchemaExtension
 
+from gateway.document_gate import DocumentGate, ValidDocuments
+from gateway.document_limits import DocumentLimits
 from gateway.errors import MaskUnexpectedErrors
 from gateway.request_budget import RequestBudget
 
@@ -21,8 +15,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from aperture.settings import Settings
-
-_CACHE_SIZE = 1024
 
 
 class ExecutionMarker(SchemaExtension):
@@ -36,18 +28,12 @@ class ExecutionMarker(SchemaExtension):
 
 
 def gateway_extensions(settings: Settings) -> list[Callable[[], Any] | type[SchemaExtension]]:
-    # The limiters build a new rule class per instance, and the validation cache is keyed
-    # by the rule classes: build them once so that every request hits the same cache entry.
-    limit_rules = [
-        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
-    ]
+    limits = DocumentLimits(max_depth=settings.max_query_depth, max_aliases=settings.max_aliases)
+    # One cache for the process, shared by the per-request extensions
+    valid = ValidDocuments()
     # Factories, not instances: strawberry builds one extension per request
     return [
-        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: ParserCache(maxsize=_CACHE_SIZE),
-        lambda: AddValidationRules(limit_rules),
-        lambda: ValidationCache(maxsize=_CACHE_SIZE),
+        lambda: DocumentGate(limits, settings.max_tokens, valid),
         # Before the marker: a request refused here never started executing
         RequestBudget,
         ExecutionMarker,

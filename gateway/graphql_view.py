@@ -3,8 +3,9 @@
 - Responses are `application/graphql-response+json` when the client accepts it, else
   `application/json` (also for `*/*` or no Accept header); a request that fails before
   execution gets status 400 with the former and 200 with the latter, as the spec says.
-- Transport errors (bad JSON, wrong content type, mutation over GET) get a JSON
-  body with a stable code instead of plain text.
+- Transport errors (bad JSON, wrong content type, too large a body however it is encoded,
+  mutation over GET, subscription over HTTP) get a JSON body with a stable code instead of
+  plain text.
 - GraphiQL is served from local assets.
 - Automatic persisted queries (Apollo's protocol) over POST and GET; anonymous GET reads
   are marked cacheable, so a CDN can answer them.
@@ -24,16 +25,19 @@ from graphql import GraphQLError
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLRequestData
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from aperture import metrics
 from gateway.auth import authenticate, bearer_token
+from gateway.body_limit import BodyTooLargeError, declared_length_exceeds, limited_receive
 from gateway.graphiql import graphiql_html
 from gateway.persisted_queries import is_sha256_hex, query_hash
+from gateway.session_sockets import SessionSockets
 from gateway.state import gateway_of
 from resolvers.context import Context
 from services.foundation.errors import ErrorCode
@@ -53,6 +57,7 @@ log = logging.getLogger(__name__)
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
 MAX_BODY_BYTES = 1 << 20
+_SESSION_SOCKET = "session_socket"
 
 
 class GraphQLSubResponse(Response):
@@ -60,10 +65,6 @@ class GraphQLSubResponse(Response):
 
     media_type_choice: str = GRAPHQL_RESPONSE_JSON
     context: Context | None = None
-
-
-def request_error_code(message: str) -> str:
-    return "GRAPHQL_PARSE_FAILED" if message.startswith("Syntax Error") else "GRAPHQL_VALIDATION_FAILED"
 
 
 def negotiate_media_type(accept: str) -> str:
@@ -104,9 +105,33 @@ def transport_error(status: int, message: str, code: str = "BAD_REQUEST", **head
     )
 
 
+class TransportError(Exception):
+    """A request refused by HTTP rules rather than GraphQL ones; answered by `transport_error`."""
+
+    def __init__(self, status: int, message: str, code: str, **headers: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.headers = headers
+
+    def response(self) -> Response:
+        return transport_error(self.status, self.message, self.code, **self.headers)
+
+
+def _too_large() -> Response:
+    return transport_error(413, f"request bodies are limited to {MAX_BODY_BYTES} bytes", "PAYLOAD_TOO_LARGE")
+
+
 class ApertureGraphQL(GraphQL[Context, None]):
     def __init__(self, schema: Any, **kwargs: Any) -> None:
         super().__init__(schema, **kwargs)
+        self._session_sockets: SessionSockets | None = None
+
+    def session_sockets(self, services: Services) -> SessionSockets:
+        if self._session_sockets is None:
+            self._session_sockets = SessionSockets(services)
+        return self._session_sockets
 
     def services(self, request: Request | WebSocket) -> Services:
         services: Services = request.app.state.services
@@ -114,9 +139,14 @@ class ApertureGraphQL(GraphQL[Context, None]):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await super().__call__(scope, receive, send)
+            try:
+                await super().__call__(scope, receive, send)
+            finally:
+                tracked = scope.get("state", {}).get(_SESSION_SOCKET)
+                if tracked is not None and self._session_sockets is not None:
+                    self._session_sockets.forget(*tracked)
             return
-        request = Request(scope=scope, receive=receive)
+        request = Request(scope=scope, receive=limited_receive(receive, MAX_BODY_BYTES))
         rejection = self._precheck(request) or await self._authenticate(request)
         if rejection is not None:
             await rejection(scope, receive, send)
@@ -126,6 +156,10 @@ class ApertureGraphQL(GraphQL[Context, None]):
             response = await self.run(request)
         except HTTPException as exc:
             response = transport_error(exc.status_code, exc.reason)
+        except TransportError as exc:
+            response = exc.response()
+        except BodyTooLargeError:
+            response = _too_large()
         except ClientDisconnect:
             return  # nobody left to answer
         await response(scope, receive, send)
@@ -147,13 +181,9 @@ class ApertureGraphQL(GraphQL[Context, None]):
                 return transport_error(
                     415, "send the request body as application/json", "UNSUPPORTED_MEDIA_TYPE"
                 )
-            length = request.headers.get("content-length")
-            if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
-                return transport_error(
-                    413,
-                    f"request bodies are limited to {MAX_BODY_BYTES} bytes",
-                    "PAYLOAD_TOO_LARGE",
-                )
+            # A chunked body is counted as it streams (limited_receive); a declared one up front
+            if declared_length_exceeds(request.headers.get("content-length"), MAX_BODY_BYTES):
+                return _too_large()
         return None
 
     async def _authenticate(self, request: Request) -> Response | None:
@@ -205,6 +235,10 @@ class ApertureGraphQL(GraphQL[Context, None]):
         context.viewer_id = session.user_id
         context.session_id = session.id
         context.renew_loaders()
+        websocket = context.request
+        # Noted on the connection's scope, so that __call__ forgets the socket when it ends
+        websocket.scope.setdefault("state", {})[_SESSION_SOCKET] = (session.id, websocket)
+        await self.session_sockets(context.services).track(session.id, cast("WebSocket", websocket))
         return cast("UnsetType", UNSET)
 
     def should_render_graphql_ide(self, request: Any) -> bool:
@@ -216,9 +250,9 @@ class ApertureGraphQL(GraphQL[Context, None]):
 
     async def execute_single(  # noqa: PLR0917 - strawberry's signature
         self,
-        request: Request,
+        request: Request,  # noqa: ARG002 - strawberry passes it; unused here
         request_adapter: AsyncHTTPRequestAdapter,
-        sub_response: Response,
+        sub_response: Response,  # noqa: ARG002 - strawberry passes it; unused here
         context: Context,
         root_value: None,
         request_data: GraphQLRequestData,
@@ -227,19 +261,24 @@ class ApertureGraphQL(GraphQL[Context, None]):
         if isinstance(persisted, ExecutionResult):
             return persisted
         request_data, store_as = persisted
+        # Subscriptions are served over graphql-transport-ws only
+        allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}
         try:
-            result = await super().execute_single(
-                request=request,
-                request_adapter=request_adapter,
-                sub_response=sub_response,
-                context=context,
+            result = await self.schema.execute(
+                request_data.query,
                 root_value=root_value,
-                request_data=request_data,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
             )
-        except HTTPException as exc:
-            if isinstance(exc.__cause__, InvalidOperationTypeError):
-                raise HTTPException(405, "mutations and subscriptions need POST") from exc
-            raise
+        except CannotGetOperationTypeError as exc:
+            raise HTTPException(400, exc.as_http_error_reason()) from exc
+        except InvalidOperationTypeError as exc:
+            raise _wrong_transport(exc.operation_type) from exc
+        except MissingQueryError as exc:
+            raise HTTPException(400, "No GraphQL query found in the request") from exc
         if store_as is not None and context.executed and request_data.query is not None:
             # Only a query that parsed and validated is worth keeping
             await gateway_of(context.request).persisted_queries.put(store_as, request_data.query)
@@ -305,10 +344,6 @@ class ApertureGraphQL(GraphQL[Context, None]):
         if context is not None and not context.executed:
             # A request error: the spec says no `data` entry at all
             processed.pop("data", None)
-            for error in processed.get("errors") or []:
-                if isinstance(error, dict):
-                    extensions = error.setdefault("extensions", {})
-                    extensions.setdefault("code", request_error_code(str(error.get("message", ""))))
         if context is not None and context.extensions:
             processed["extensions"] = {**(processed.get("extensions") or {}), **context.extensions}
         codes = sorted(
@@ -359,6 +394,16 @@ class ApertureGraphQL(GraphQL[Context, None]):
     def encode_json(self, data: object) -> str:
         # Text, not bytes: graphql-transport-ws messages must be text frames for browsers
         return orjson.dumps(data).decode()
+
+
+def _wrong_transport(operation_type: OperationType) -> TransportError:
+    if operation_type is OperationType.SUBSCRIPTION:
+        return TransportError(
+            400,
+            "subscriptions are served over WebSocket (graphql-transport-ws) at this URL, not over HTTP",
+            "SUBSCRIPTION_NEEDS_WEBSOCKET",
+        )
+    return TransportError(405, "mutations need POST", "METHOD_NOT_ALLOWED", Allow="POST")
 
 
 def request_error(message: str, code: ErrorCode) -> ExecutionResult:

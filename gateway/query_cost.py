@@ -5,6 +5,10 @@ its page size times its children, as GitHub's and Saleor's APIs count, so nestin
 connections multiplies. Fragments on different types of an abstract field count as the
 dearest of them, since one object matches only one type. `@skip`/`@include` are ignored:
 the cost is an upper bound.
+
+Each fragment is priced once, before the fragments that spread it, so pricing takes time
+linear in the document however often its fragments are spread (a fragment spread twice per
+level used to double the walk per level).
 """
 
 from __future__ import annotations
@@ -13,37 +17,44 @@ from typing import TYPE_CHECKING, Any
 
 from graphql import (
     FieldNode,
-    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLInterfaceType,
     GraphQLObjectType,
     InlineFragmentNode,
     ListValueNode,
-    OperationDefinitionNode,
     VariableNode,
     get_named_type,
     value_from_ast,
 )
 
+from gateway.document_limits import FragmentGraph
+
 if TYPE_CHECKING:
-    from graphql import DocumentNode, GraphQLNamedType, GraphQLSchema, SelectionSetNode
+    from graphql import (
+        DocumentNode,
+        GraphQLNamedType,
+        GraphQLSchema,
+        OperationDefinitionNode,
+        SelectionSetNode,
+    )
 
 PAGE_ARGUMENTS = ("first", "last")
 LIST_ARGUMENTS = ("ids",)
 
 
 class _CostWalker:
-    def __init__(
-        self,
-        schema: GraphQLSchema,
-        fragments: dict[str, FragmentDefinitionNode],
-        variables: dict[str, Any],
-        max_page: int,
-    ) -> None:
+    def __init__(self, schema: GraphQLSchema, variables: dict[str, Any], max_page: int) -> None:
         self.schema = schema
-        self.fragments = fragments
         self.variables = variables
         self.max_page = max_page
+        # Name -> (type condition, cost of its selections), filled dependencies first
+        self.fragment_costs: dict[str, tuple[str, int]] = {}
+
+    def price_fragments(self, graph: FragmentGraph) -> None:
+        for fragment in graph.dependencies_first():
+            condition = fragment.type_condition.name.value
+            cost = self.selection_cost(fragment.selection_set, self.schema.get_type(condition))
+            self.fragment_costs[fragment.name.value] = (condition, cost)
 
     def selection_cost(self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType | None) -> int:
         if selection_set is None or parent is None:
@@ -56,16 +67,13 @@ class _CostWalker:
                 continue
             if isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition.name.value if selection.type_condition else None
-                body = selection.selection_set
+                target = self.schema.get_type(condition) if condition else parent
+                cost = self.selection_cost(selection.selection_set, target)
             elif isinstance(selection, FragmentSpreadNode):
-                fragment = self.fragments.get(selection.name.value)
-                if fragment is None:
-                    continue
-                condition, body = fragment.type_condition.name.value, fragment.selection_set
+                # Priced already; a fragment missing here is one validation refused
+                condition, cost = self.fragment_costs.get(selection.name.value, (None, 0))
             else:
                 continue
-            target = self.schema.get_type(condition) if condition else parent
-            cost = self.selection_cost(body, target)
             if condition is None or condition == parent.name:
                 total += cost
             else:
@@ -115,21 +123,19 @@ def operation_cost(
     *,
     max_page: int,
 ) -> int:
-    """The cost of the operation the request runs; 0 if there is none to run."""
-    fragments: dict[str, FragmentDefinitionNode] = {}
-    operations: list[OperationDefinitionNode] = []
-    for definition in document.definitions:
-        if isinstance(definition, FragmentDefinitionNode):
-            fragments[definition.name.value] = definition
-        elif isinstance(definition, OperationDefinitionNode):
-            operations.append(definition)
+    """The cost of the operation the request runs; 0 if there is none to run.
+
+    The document must have passed validation: its fragments exist and spread no cycle.
+    """
+    graph = FragmentGraph(document)
     chosen = [
-        op for op in operations if operation_name is None or (op.name and op.name.value == operation_name)
+        op
+        for op in graph.operations
+        if operation_name is None or (op.name and op.name.value == operation_name)
     ]
     if not chosen:
         return 0
-    operation = chosen[0]
-    root = schema.get_root_type(operation.operation)
-    return _CostWalker(schema, fragments, variables or {}, max_page).selection_cost(
-        operation.selection_set, root
-    )
+    operation: OperationDefinitionNode = chosen[0]
+    walker = _CostWalker(schema, variables or {}, max_page)
+    walker.price_fragments(graph)
+    return walker.selection_cost(operation.selection_set, schema.get_root_type(operation.operation))

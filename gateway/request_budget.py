@@ -1,143 +1,154 @@
-"""Before an operation runs: price it, refuse it if too dear, and charge the caller's budgets.
+"""Before an operation runs: charge the caller, check its variables, price it, refuse if too dear.
 
-Runs after parsing and validation (so the document is known to be sound) and before
-execution, so a refused request does no work. A rate-limited request is a request error
-with status 429 and `Retry-After`; a too costly one is a request error with status 400.
+- Before parsing, every request pays one unit of the caller's `read` or `anon` budget, so that
+  a document refused as malformed, too deep or too costly still costs its sender (refusing
+  costs the server work too). Out of budget, it is refused with 429 before it is parsed.
+- After validation, before execution: the variables are coerced (BAD_USER_INPUT, 400), the
+  operation is priced (QUERY_TOO_COMPLEX, 400), and a mutation's fields are charged to their
+  buckets (`gateway/request_units.py`), all buckets of one subject at once, so a refused
+  mutation does nothing.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import TYPE_CHECKING
 
-from graphql import FieldNode, InlineFragmentNode, OperationDefinitionNode
-from starlette.requests import HTTPConnection
+from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from aperture import metrics
+from gateway.document_gate import refuse
 from gateway.query_cost import operation_cost
-from gateway.rate_limits import WINDOW_S, Bucket
+from gateway.rate_limits import WINDOW_S
+from gateway.request_units import caller_subject, executed_root_fields, mutation_units, request_unit
+from gateway.request_variables import coerce_variables
 from gateway.state import gateway_of
 from services.foundation.errors import DomainError, ErrorCode
 from services.foundation.pagination import MAX_PAGE
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterable
+    from collections import Counter
+    from collections.abc import AsyncIterator
 
-    from graphql import SelectionSetNode
+    from graphql import DocumentNode
+    from strawberry.types import ExecutionContext
 
-    from gateway.rate_limits import Verdict
+    from gateway.rate_limits import Bucket, BucketState, RateLimiter, Verdict
     from resolvers.context import Context
-
-MUTATION_BUCKETS: dict[str, Bucket] = {
-    "signUp": Bucket.ACCOUNT,
-    "signIn": Bucket.ACCOUNT,
-    "signOut": Bucket.ACCOUNT,
-    "updateProfile": Bucket.ACCOUNT,
-    "requestUpload": Bucket.UPLOAD,
-    "createPost": Bucket.POST,
-    "deletePost": Bucket.POST,
-    "follow": Bucket.FOLLOW,
-    "unfollow": Bucket.FOLLOW,
-    "likePost": Bucket.LIKE,
-    "unlikePost": Bucket.LIKE,
-    "addComment": Bucket.COMMENT,
-    "deleteComment": Bucket.COMMENT,
-}
-# Buckets an anonymous caller is charged by address; the rest fold into `anon`
-_ANONYMOUS_BUCKETS = frozenset({Bucket.ACCOUNT})
-
-
-def _root_fields(selection_set: SelectionSetNode) -> Iterable[str]:
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            yield selection.name.value
-        elif isinstance(selection, InlineFragmentNode):
-            yield from _root_fields(selection.selection_set)
-
-
-def units_for(operation: OperationType, root_fields: Iterable[str], *, signed_in: bool) -> Counter[Bucket]:
-    """What one request takes from each bucket: one unit per mutation field, aliases included."""
-    read = Bucket.READ if signed_in else Bucket.ANON
-    if operation is not OperationType.MUTATION:
-        return Counter({read: 1})
-    units: Counter[Bucket] = Counter()
-    for name in root_fields:
-        bucket = MUTATION_BUCKETS.get(name, read)
-        units[bucket if signed_in or bucket in _ANONYMOUS_BUCKETS else Bucket.ANON] += 1
-    return units or Counter({read: 1})
-
-
-def subject_of(context: Context) -> str:
-    if context.viewer_id is not None:
-        return f"u:{context.viewer_id}"
-    connection = context.request
-    address = connection.client.host if isinstance(connection, HTTPConnection) and connection.client else None
-    return f"ip:{address or 'unknown'}"
-
 
 RATE_LIMIT_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy")
 
 
-def rate_limit_headers(verdict: Verdict) -> dict[str, str]:
-    tightest = verdict.tightest
-    if tightest is None:
+def rate_limit_headers(states: list[BucketState], retry_after_s: int | None = None) -> dict[str, str]:
+    """Headers for the bucket closest to running out, among all a request was charged."""
+    if not states:
         return {}
+    tightest = min(states, key=lambda s: (s.remaining / s.budget, s.remaining))
     headers = {
         "RateLimit-Limit": str(tightest.budget),
         "RateLimit-Remaining": str(tightest.remaining),
         "RateLimit-Reset": str(tightest.reset_s),
         "RateLimit-Policy": f"{tightest.budget};w={WINDOW_S}",
     }
-    if not verdict.allowed:
-        headers["Retry-After"] = str(verdict.retry_after_s)
+    if retry_after_s is not None:
+        headers["Retry-After"] = str(retry_after_s)
     return headers
 
 
-def _refuse_if_never_affordable(units: Counter[Bucket], budgets: dict[Bucket, int], context: Context) -> None:
-    """A request bigger than a whole budget could never pass: say so rather than "retry later"."""
-    for bucket, needed in units.items():
-        if needed > budgets[bucket]:
-            metrics.RATE_LIMITED.labels(bucket=bucket.value).inc()
-            context.set_status(429)
-            raise DomainError(
-                ErrorCode.RATE_LIMITED,
-                f"this request makes {needed} {bucket.value} actions, more than the {budgets[bucket]} "
-                "allowed per minute: split it into several requests",
-            )
+def _rate_limited(context: Context, units: Counter[Bucket], verdict: Verdict | None) -> DomainError:
+    """The refusal of `units`; no verdict means they exceed a whole budget, so waiting would not help."""
+    buckets = sorted(bucket.value for bucket in units)
+    metrics.RATE_LIMITED.labels(bucket=",".join(buckets)).inc()
+    context.set_status(429)
+    if verdict is None:
+        budgets = gateway_of(context.request).rate_limits.budgets or {}
+        bucket, needed = next((b, n) for b, n in units.items() if n > budgets[b])
+        return DomainError(
+            ErrorCode.RATE_LIMITED,
+            f"this request makes {needed} {bucket.value} actions, more than the {budgets[bucket]} "
+            "allowed per minute: split it into several requests",
+        )
+    return DomainError(
+        ErrorCode.RATE_LIMITED,
+        f"too many requests ({', '.join(buckets)}): retry in {verdict.retry_after_s} s",
+    )
+
+
+def _chosen_operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
+    return next(
+        (
+            definition
+            for definition in document.definitions
+            if isinstance(definition, OperationDefinitionNode)
+            and (name is None or (definition.name is not None and definition.name.value == name))
+        ),
+        None,
+    )
 
 
 class RequestBudget(SchemaExtension):
+    def __init__(self) -> None:
+        self._charged: list[BucketState] = []
+
+    async def _charge(self, context: Context, subject: str, units: Counter[Bucket]) -> None:
+        """Take `units` from `subject`'s budgets, all or none; raises RATE_LIMITED if refused."""
+        limiter: RateLimiter = gateway_of(context.request).rate_limits
+        budgets = limiter.budgets or {}
+        if any(needed > budgets[bucket] for bucket, needed in units.items()):
+            raise _rate_limited(context, units, None)
+        verdict = await limiter.charge(subject, units)
+        self._charged.extend(verdict.states)
+        retry_after = None if verdict.allowed else verdict.retry_after_s
+        context.set_headers(rate_limit_headers(self._charged, retry_after))
+        if not verdict.allowed:
+            raise _rate_limited(context, units, verdict)
+
+    async def on_operation(self) -> AsyncIterator[None]:
+        context: Context = self.execution_context.context
+        if gateway_of(context.request).rate_limits.enabled:
+            try:
+                await self._charge(context, caller_subject(context), request_unit(context))
+            except DomainError as refused:
+                refuse(
+                    self.execution_context,
+                    GraphQLError(refused.message, original_error=refused, extensions=refused.extensions),
+                )
+        yield
+
     async def on_execute(self) -> AsyncIterator[None]:
         execution = self.execution_context
         context: Context = execution.context
-        services = context.services
+        context.operation_type = execution.operation_type.value
         document = execution.graphql_document
-        operation_type = execution.operation_type
-        context.operation_type = operation_type.value
-        if document is None:
+        operation = _chosen_operation(document, execution.operation_name) if document else None
+        if document is None or operation is None:
             yield
             return
-        operation = next(
-            (
-                d
-                for d in document.definitions
-                if isinstance(d, OperationDefinitionNode)
-                and (
-                    execution.operation_name is None or (d.name and d.name.value == execution.operation_name)
-                )
-            ),
-            None,
-        )
-        if operation is not None and operation.name is not None:
+        if operation.name is not None:
             context.operation_name = operation.name.value
-        maximum = services.settings.max_query_cost
+        schema = execution.schema._schema  # noqa: SLF001 - strawberry exposes graphql-core's schema only here
+        variables = coerce_variables(schema, operation, execution.variables)
+        self._price(execution, context, document, variables.coerced)
+        if (
+            execution.operation_type is OperationType.MUTATION
+            and gateway_of(context.request).rate_limits.enabled
+        ):
+            root_fields = executed_root_fields(schema, document, operation, variables)
+            for subject, units in mutation_units(context, root_fields).items():
+                await self._charge(context, subject, units)
+        yield
+
+    @staticmethod
+    def _price(
+        execution: ExecutionContext, context: Context, document: DocumentNode, variables: dict[str, object]
+    ) -> None:
+        maximum = context.services.settings.max_query_cost
         cost = operation_cost(
             execution.schema._schema,  # noqa: SLF001 - strawberry exposes graphql-core's schema only here
             document,
             execution.operation_name,
-            execution.variables,
+            variables,
             max_page=MAX_PAGE,
         )
         context.extensions["cost"] = {"requested": cost, "maximum": maximum}
@@ -147,20 +158,3 @@ class RequestBudget(SchemaExtension):
                 f"this query costs {cost}, more than the {maximum} allowed: ask for smaller pages "
                 "or fewer nested connections",
             )
-        limiter = gateway_of(context.request).rate_limits
-        if limiter.enabled and operation is not None:
-            units = units_for(
-                operation_type, _root_fields(operation.selection_set), signed_in=context.viewer_id is not None
-            )
-            _refuse_if_never_affordable(units, limiter.budgets or {}, context)
-            verdict = await limiter.charge(subject_of(context), units)
-            context.set_headers(rate_limit_headers(verdict))
-            if not verdict.allowed:
-                buckets = sorted(b.value for b in units)
-                metrics.RATE_LIMITED.labels(bucket=",".join(buckets)).inc()
-                context.set_status(429)
-                raise DomainError(
-                    ErrorCode.RATE_LIMITED,
-                    f"too many requests ({', '.join(buckets)}): retry in {verdict.retry_after_s} s",
-                )
-        yield

@@ -21,12 +21,14 @@ class SignedIn:
 async def sign_up(info: Info, username: str, password: str, display_name: str | None) -> SignedIn:
     services = info.context.services
     record = await services.users.sign_up(username, password, display_name)
+    await services.sign_in_failures.remember(record.username, info.context.client_address())
     return SignedIn(await services.sessions.create(record.id), record)
 
 
 async def sign_in(info: Info, username: str, password: str) -> SignedIn:
     services = info.context.services
-    record = await services.users.authenticate(username, password)
+    async with services.sign_in_failures.attempt(username, info.context.client_address()):
+        record = await services.users.authenticate(username, password)
     return SignedIn(await services.sessions.create(record.id), record)
 
 

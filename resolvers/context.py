@@ -55,6 +55,11 @@ class Context:
         if isinstance(self.response, Response):
             self.response.status_code = status
 
+    def client_address(self) -> str:
+        """The client's address (the proxy's X-Forwarded-For when trusted, see FORWARDED_ALLOW_IPS)."""
+        client = self.request.client
+        return client.host if client is not None and client.host else "unknown"
+
     def require_viewer(self) -> int:
         if self.viewer_id is None:
             raise unauthenticated()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
+from resolvers.global_ids import parse_decimal
 from services.foundation.errors import DomainError, ErrorCode
 from services.foundation.ids import MAX_ID
 
@@ -25,9 +26,7 @@ def decode_cursor(cursor: str | None) -> int | None:
         decoded = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError):
         raise invalid from None
-    if not decoded.startswith(_PREFIX) or not decoded[len(_PREFIX) :].isdigit():
-        raise invalid
-    key = int(decoded[len(_PREFIX) :])
-    if not 0 < key <= MAX_ID:
+    key = parse_decimal(decoded.removeprefix(_PREFIX)) if decoded.startswith(_PREFIX) else None
+    if key is None or not 0 < key <= MAX_ID:
         raise invalid
     return key

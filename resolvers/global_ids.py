@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 from services.foundation.errors import DomainError, ErrorCode
 from services.foundation.ids import MAX_ID
 
 _MAX_GLOBAL_ID_LENGTH = 100
+# ASCII digits only: str.isdigit() accepts "²" (which int() refuses) and int() accepts " 1",
+# "+1", "1_0" and Arabic-Indic digits, which would let one id be spelled many ways
+_DECIMAL = re.compile(r"[1-9][0-9]{0,18}|0")
+
+
+def parse_decimal(text: str) -> int | None:
+    """A whole number written the one canonical way (no sign, spaces, separators or leading
+    zeros, at most 19 digits), or None."""
+    return int(text) if _DECIMAL.fullmatch(text) else None
 
 
 def to_global_id(type_name: str, raw_id: int) -> str:
@@ -22,10 +32,10 @@ def parse_global_id(global_id: str, field: str | None = None) -> tuple[str, int]
     try:
         padded = global_id + "=" * (-len(global_id) % 4)
         type_name, _, raw = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
-        raw_id = int(raw)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise invalid from None
-    if not type_name or not 0 < raw_id <= MAX_ID:
+    raw_id = parse_decimal(raw)
+    if not type_name or raw_id is None or not 0 < raw_id <= MAX_ID:
         raise invalid
     return type_name, raw_id
 

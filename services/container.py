@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 
 from services.accounts.activity import ActivityService
 from services.accounts.sessions import SessionService
+from services.accounts.sign_in_failures import SignInFailures
 from services.accounts.users import UserService
 from services.archive.service import ArchiveService
 from services.counters.service import CounterService
@@ -76,6 +77,7 @@ class Services:
     media: MediaProcessor
     composer: PostComposer
     archive: ArchiveService
+    sign_in_failures: SignInFailures
 
     def forget_process_state(self) -> None:
         """Drop what this process remembers of the stores (throttles, schedules, cached bounds),
@@ -147,7 +149,7 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
         ids=ids,
         node_lease=node_lease,
         users=users,
-        sessions=SessionService(db, redis, bus),
+        sessions=SessionService(db, redis),
         activity=ActivityService(db, redis),
         counters=counters,
         follows=follows,
@@ -187,6 +189,9 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
             redis=redis,
             queue=queue,
             bus=bus,
+        ),
+        sign_in_failures=SignInFailures(
+            redis, limit=settings.sign_in_failures_per_username, window_s=settings.sign_in_lock_s
         ),
         home=home,
         follower_index=follower_index,

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aperture import metrics
-from services.accounts.events import SessionRevoked
 from services.archive.events import PostsMovedTier
 from services.counters.events import CountsChanged, CountsSettled
 from services.counters.service import POST, USER
@@ -27,7 +26,7 @@ if TYPE_CHECKING:
     from services.posts.records import PostRecord
 
 # Events that nothing reacts to yet; listed so that a reader sees they exist and are published
-UNHANDLED = (LikeAdded, LikeRemoved, CommentAdded, CommentDeleted, SessionRevoked)
+UNHANDLED = (LikeAdded, LikeRemoved, CommentAdded, CommentDeleted)
 
 
 def wire_reactions(services: Services) -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import httpx
 import redis
 
+from gateway.rate_limits import Bucket
 from tests.conftest import free_port
 
 if TYPE_CHECKING:
@@ -163,3 +164,13 @@ def deployment(
             except subprocess.TimeoutExpired:
                 process.kill()
         redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+
+
+def lone_api(
+    tmp_path: Path, redis_url: str, *, redis_db: int
+) -> contextlib.AbstractContextManager[Deployment]:
+    """One API process and no worker, with rate limits on but budgets no test reaches, so every
+    request is charged and none refused; it logs errors only."""
+    budgets = ",".join(f"{bucket.value}=1000000000" for bucket in Bucket)
+    extra = {"RATE_LIMITS": budgets, "LOG_LEVEL": "ERROR"}
+    return deployment(tmp_path, redis_url, redis_db=redis_db, apis=1, worker=False, extra_env=extra)

@@ -46,6 +46,14 @@ async def test_passwords_are_stored_as_argon2id(api: Api, services: Services) ->
         ("x" * 31, PASSWORD, "USERNAME_INVALID", "username"),
         ("has space", PASSWORD, "USERNAME_INVALID", "username"),
         ("émile", PASSWORD, "USERNAME_INVALID", "username"),
+        # Names nobody can tell apart or link to: only dots or underscores, leading, trailing
+        # or doubled dots
+        ("...", PASSWORD, "USERNAME_INVALID", "username"),
+        ("._.", PASSWORD, "USERNAME_INVALID", "username"),
+        ("___", PASSWORD, "USERNAME_INVALID", "username"),
+        (".alice", PASSWORD, "USERNAME_INVALID", "username"),
+        ("alice.", PASSWORD, "USERNAME_INVALID", "username"),
+        ("al..ice", PASSWORD, "USERNAME_INVALID", "username"),
         ("shortpw", "1234567", "PASSWORD_TOO_SHORT", "password"),
         ("longpw", "p" * 257, "PASSWORD_TOO_LONG", "password"),
     ],
@@ -55,6 +63,14 @@ async def test_sign_up_validation(api: Api, username: str, password: str, code: 
     assert payload["token"] is None
     assert payload["errors"][0]["code"] == code
     assert payload["errors"][0]["field"] == field
+
+
+@pytest.mark.parametrize("username", ["jo.doe", "_zed_", "x_1", "a.b.c", "007"])
+async def test_usernames_with_dots_and_underscores_between_letters_are_accepted(
+    api: Api, username: str
+) -> None:
+    payload = (await api.gql(SIGN_UP, {"u": username, "p": PASSWORD}))["signUp"]
+    assert payload["errors"] == []
 
 
 async def test_usernames_are_unique_regardless_of_case(api: Api) -> None:
@@ -148,7 +164,20 @@ async def test_unknown_user_is_null(api: Api) -> None:
     assert (await api.gql('{ user(username: "ghost") { id } }'))["user"] is None
 
 
-@pytest.mark.parametrize("bad_id", ["not-base64!", "VXNlcjo", "Zm9vOmJhcg", "VXNlcjotMQ"])
+@pytest.mark.parametrize(
+    "bad_id",
+    [
+        "not-base64!",
+        "VXNlcjo",
+        "Zm9vOmJhcg",
+        "VXNlcjotMQ",
+        "VXNlcjrZoQ",  # "User:" and an Arabic-Indic one, which int() reads as 1
+        "VXNlcjogMQ",  # "User: 1"
+        "VXNlcjorMQ",  # "User:+1"
+        "VXNlcjoxXzA",  # "User:1_0"
+        "VXNlcjowMQ",  # "User:01": one user, one id
+    ],
+)
 async def test_malformed_node_ids_are_invalid_id(api: Api, bad_id: str) -> None:
     errors = await api.gql_errors("query($id: ID!) { node(id: $id) { id } }", {"id": bad_id})
     assert errors[0]["extensions"]["code"] == "INVALID_ID"

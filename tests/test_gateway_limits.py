@@ -23,10 +23,15 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.multiprocess
 
-BUDGETS = {"read": 6, "anon": 4, "post": 3, "like": 4, "comment": 3, "follow": 3, "account": 5, "upload": 2}
+BUDGETS = {"read": 6, "anon": 8, "post": 3, "like": 4, "comment": 3, "follow": 3, "account": 5, "upload": 2}
 VIEWER = "query Viewer { viewer { username } }"
 ADD_COMMENT = "mutation($p: ID!, $t: String!) { addComment(postId: $p, text: $t) { errors { code } } }"
-_addresses = (f"198.51.100.{n}" for n in itertools.count(1))
+USERNAME_FAILURES = 6
+SIGN_IN = "mutation($u: String!, $p: String!) { signIn(username: $u, password: $p) { token errors { code field } } }"
+SIGN_UP = (
+    "mutation($u: String!, $p: String!) { signUp(username: $u, password: $p) { token errors { code } } }"
+)
+_addresses = (f"198.51.{n // 250}.{n % 250 + 1}" for n in itertools.count(0))
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +40,7 @@ def running(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterato
         "RATE_LIMITS": ",".join(f"{bucket}={budget}" for bucket, budget in BUDGETS.items()),
         "FORWARDED_ALLOW_IPS": "*",
         "GRAPHQL_MAX_COST": "1000",
+        "SIGN_IN_FAILURES_PER_USERNAME": str(USERNAME_FAILURES),
     }
     with deployment(
         tmp_path_factory.mktemp("limits"), redis_url, redis_db=4, worker=False, extra_env=extra
@@ -126,14 +132,105 @@ async def test_anonymous_clients_are_limited_per_address(clients: Any) -> None:
 async def test_sign_in_attempts_are_limited_per_address(clients: Any) -> None:
     client = clients()
     user = await new_user(client)  # one account action spent
-    sign_in = (
-        "mutation($u: String!, $p: String!) { signIn(username: $u, password: $p) { token errors { code } } }"
-    )
     for _ in range(BUDGETS["account"] - 1):
-        response = await client.post(sign_in, {"u": user.username, "p": "wrong password!"})
+        response = await client.post(SIGN_IN, {"u": user.username, "p": "wrong password!"})
         assert response.json()["data"]["signIn"]["errors"][0]["code"] == "INVALID_CREDENTIALS"
     # Even the right password is refused now: guessing stops at the budget
-    assert_refused(await client.post(sign_in, {"u": user.username, "p": "correct horse battery"}))
+    assert_refused(await client.post(SIGN_IN, {"u": user.username, "p": "correct horse battery"}))
+
+
+async def test_sign_in_is_charged_to_the_address_whatever_token_it_carries(clients: Any) -> None:
+    victim = await new_user(clients())
+    attacker = clients()
+    tokens = [(await new_user(clients())).token for _ in range(3)]  # made elsewhere, carried here
+    outcomes = []
+    for token in tokens * BUDGETS["account"]:
+        response = await attacker.post(SIGN_IN, {"u": victim.username, "p": "a wrong guess"}, token=token)
+        outcomes.append("refused" if response.status_code == 429 else "tried")
+    # One address gets one budget of attempts, however many accounts it signs in from
+    assert outcomes.count("tried") == BUDGETS["account"], outcomes
+
+
+async def test_sign_up_is_charged_to_the_address_whatever_token_it_carries(clients: Any) -> None:
+    client = clients()
+    for n in range(BUDGETS["account"]):
+        response = await client.post(SIGN_UP, {"u": f"addr{id(client)}x{n}", "p": "correct horse battery"})
+        assert response.json()["data"]["signUp"]["errors"] == []
+    assert_refused(await client.post(SIGN_UP, {"u": f"addr{id(client)}y", "p": "correct horse battery"}))
+    # A token from an account made elsewhere does not buy this address more sign-ups
+    token = (await new_user(clients())).token
+    assert_refused(
+        await client.post(SIGN_UP, {"u": f"addr{id(client)}z", "p": "correct horse battery"}, token=token)
+    )
+
+
+async def test_failed_sign_ins_are_limited_per_username_across_addresses(clients: Any) -> None:
+    home = clients()
+    victim = await new_user(home)  # signed up from `home`, which becomes a known address
+    outcomes: list[str] = []
+    for attacker in [clients() for _ in range(10)]:
+        for n in range(3):
+            response = await attacker.post(SIGN_IN, {"u": victim.username, "p": f"guess {n}"})
+            errors = response.json()["data"]["signIn"]["errors"]
+            outcomes.append(errors[0]["code"] if errors[0]["code"] != "RATE_LIMITED" else errors[0]["field"])
+    # Only so many passwords are ever checked for one username, from any number of addresses
+    assert outcomes.count("INVALID_CREDENTIALS") == USERNAME_FAILURES, outcomes
+    assert outcomes.count("username") == 30 - USERNAME_FAILURES
+    # The right password from a new address waits too...
+    newcomer = await clients().post(SIGN_IN, {"u": victim.username, "p": "correct horse battery"})
+    assert newcomer.json()["data"]["signIn"]["errors"] == [{"code": "RATE_LIMITED", "field": "username"}]
+    # ...but the owner, from an address that signed in before, is not locked out
+    owner = await home.post(SIGN_IN, {"u": victim.username, "p": "correct horse battery"})
+    assert owner.json()["data"]["signIn"]["token"], owner.text
+
+
+async def test_refused_documents_cost_the_callers_budget(clients: Any) -> None:
+    """Refusing a document costs the server work, so it costs the client a request."""
+    client = clients()
+    remaining = []
+    for query in ["{ ...Nope }", "{ viewer { ", "{ noSuchField }"] * 3:
+        response = await client.post(query)
+        if response.status_code == 429:
+            break
+        assert response.status_code == 400, response.text
+        remaining.append(int(response.headers["ratelimit-remaining"]))
+    assert remaining == list(range(BUDGETS["anon"] - 1, -1, -1))
+    assert_refused(await client.post(VIEWER))
+
+
+async def test_each_mutation_field_is_charged_however_it_is_spelled(clients: Any) -> None:
+    client = clients()
+    author = await new_user(client)
+    fields = " ".join(f'p{n}: createPost(caption: "spread {n}") {{ post {{ id }} }}' for n in range(4))
+    for spelling in (
+        f"mutation {{ ...Burst }} fragment Burst on Mutation {{ {fields} }}",
+        f"mutation {{ ... on Mutation {{ ...Burst }} }} fragment Burst on Mutation {{ {fields} }}",
+        "mutation { ...A ...B } fragment A on Mutation { " + fields.split(" p2:")[0] + " } "
+        "fragment B on Mutation { p2:" + fields.split(" p2:")[1] + " }",
+    ):
+        body = assert_refused(await client.post(spelling, token=author.token), retry=False)
+        assert "4 post actions" in body["errors"][0]["message"], body
+    assert await _posts_of(clients(), author) == 0, "no spelling ran"
+
+
+async def test_what_runs_is_what_is_charged(clients: Any) -> None:
+    """A skipped field costs nothing, and one field reached twice runs, and is charged, once."""
+    client = clients()
+    author = await new_user(client)
+    query = (
+        "mutation($skip: Boolean!, $include: Boolean!) { ...Once ...Once ... on Mutation { ...Once } "
+        'skipped: createPost(caption: "skipped") @skip(if: $skip) { post { id } } '
+        'excluded: createPost(caption: "excluded") @include(if: $include) { post { id } } } '
+        'fragment Once on Mutation { once: createPost(caption: "once") { post { id } } }'
+    )
+    response = await client.post(query, {"skip": True, "include": False}, token=author.token)
+    assert response.status_code == 200, response.text
+    assert await _posts_of(clients(), author) == 1
+    # So two of the three posts of the budget are left
+    for n in range(BUDGETS["post"] - 1):
+        response = await client.post(CREATE_POST, {"c": f"after {n}"}, token=author.token)
+        assert response.json()["data"]["createPost"]["errors"] == []
+    assert_refused(await client.post(CREATE_POST, {"c": "one too many"}, token=author.token))
 
 
 async def _posts_of(client: Client, user: TestUser) -> int:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import logging
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -130,6 +131,8 @@ async def test_mutation_over_get_is_405(http: httpx.AsyncClient) -> None:
         headers={"accept": GRJ},
     )
     assert response.status_code == 405
+    assert response.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+    assert response.headers["allow"] == "POST"
 
 
 async def test_other_methods_are_405(http: httpx.AsyncClient) -> None:
@@ -146,10 +149,10 @@ async def test_alias_limit(http: httpx.AsyncClient) -> None:
 
 
 async def test_token_limit(http: httpx.AsyncClient) -> None:
-    fields = " ".join("__typename" for _ in range(2100))
+    fields = " ".join("__typename" for _ in range(1100))
     response = await http.post("/graphql", json={"query": "{ " + fields + " }"}, headers={"accept": GRJ})
     assert response.status_code == 400
-    assert "more than 2000 tokens" in response.json()["errors"][0]["message"]
+    assert "more than 1000 tokens" in response.json()["errors"][0]["message"]
 
 
 async def test_request_id_is_echoed_and_generated(http: httpx.AsyncClient) -> None:
@@ -216,3 +219,43 @@ async def test_pages_on_other_origins_may_call_upload_and_load_media(http: httpx
     assert "RateLimit-Remaining" in response.headers["access-control-expose-headers"]
     media = await http.get("/media/no/such/file.webp", headers=origin)
     assert media.headers["access-control-allow-origin"] == "*"
+
+
+POSTS_OF = 'query($f: Int!) { user(username: "alice") { posts(first: $f) { edges { cursor } } } }'
+
+
+@pytest.mark.parametrize("value", ["ten", 1.5, True, None, [10], {"n": 10}, 2**31, 2**64, -(2**31) - 1])
+async def test_a_variable_of_the_wrong_type_is_a_request_error(
+    http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture, value: Any
+) -> None:
+    caplog.set_level(logging.WARNING)
+    response = await http.post(
+        "/graphql", json={"query": POSTS_OF, "variables": {"f": value}}, headers={"accept": GRJ}
+    )
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith(GRJ)
+    body = response.json()
+    assert "data" not in body
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "$f" in body["errors"][0]["message"]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_missing_required_variable_is_a_request_error(http: httpx.AsyncClient) -> None:
+    response = await http.post("/graphql", json={"query": POSTS_OF}, headers={"accept": GRJ})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+SUBSCRIPTION = "subscription { homeTimelineUpdates { type } }"
+
+
+async def test_subscriptions_over_http_are_refused_with_a_code(http: httpx.AsyncClient) -> None:
+    for response in (
+        await http.post("/graphql", json={"query": SUBSCRIPTION}, headers={"accept": GRJ}),
+        await http.get("/graphql", params={"query": SUBSCRIPTION}, headers={"accept": GRJ}),
+    ):
+        assert response.status_code == 400, response.text
+        error = response.json()["errors"][0]
+        assert error["extensions"]["code"] == "SUBSCRIPTION_NEEDS_WEBSOCKET"
+        assert "graphql-transport-ws" in error["message"]

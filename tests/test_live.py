@@ -12,7 +12,8 @@ from resolvers.global_ids import parse_global_id
 from services.live.channels import user_channel
 from services.live.hub import LiveHub, SlowConsumerError
 from services.timeline.presence import live_key
-from tests.helpers import LIKE, UNFOLLOW, Api, TestUser, create_post, follow
+from tests import media_files
+from tests.helpers import LIKE, UNFOLLOW, Api, TestUser, create_media_post, create_post, follow, upload
 from tests.live_client import LiveClient
 
 if TYPE_CHECKING:
@@ -321,3 +322,58 @@ async def test_a_slow_subscriber_is_cut_off_and_memory_stays_bounded(services: S
         assert (await coalesced.next()) == {"type": "counts", "n": 19}, "only the latest state is kept"
     finally:
         await hub.close()
+
+
+def _nested_posts(levels: int) -> str:
+    inner = "id"
+    for _ in range(levels):
+        inner = f"author {{ posts(first: 1) {{ edges {{ node {{ {inner} }} }} }} }}"
+    return f"subscription {{ homeTimelineUpdates {{ post {{ {inner} }} }} }}"
+
+
+@pytest.mark.parametrize(
+    ("document", "code"),
+    [
+        (_nested_posts(4), "GRAPHQL_VALIDATION_FAILED"),  # deeper than GRAPHQL_MAX_DEPTH
+        ("subscription { ...Nope }", "GRAPHQL_VALIDATION_FAILED"),
+        ("subscription { homeTimelineUpdates { noSuchField } }", "GRAPHQL_VALIDATION_FAILED"),
+        ("subscription { homeTimelineUpdates { ", "GRAPHQL_PARSE_FAILED"),
+    ],
+)
+async def test_every_error_over_a_websocket_carries_a_code(
+    api: Api, server_url: str, document: str, code: str
+) -> None:
+    user = await api.new_user()
+    client = await live(server_url, user.token)
+    assert await client.acknowledged()
+    await client.subscribe(document)
+    message = await client.next()
+    assert message["type"] == "error", message
+    assert [error["extensions"]["code"] for error in message["payload"]] == [code], message
+    await client.close()
+
+
+async def test_removals_are_reported_only_for_posts_the_viewer_could_see(
+    api: Api, server_url: str, run_jobs: RunJobs
+) -> None:
+    author, friend, stranger = [await api.new_user(name) for name in ("author", "friend", "stranger")]
+    await follow(api, stranger, friend)
+    # A photo post still processing is visible to its author only; this one is deleted unseen
+    upload_id = await upload(api, author, media_files.image_bytes("JPEG"), "image/jpeg")
+    hidden = (await create_media_post(api, author, [{"uploadId": upload_id}]))["post"]["id"]
+    public = await create_post(api, author, "public, then deleted")
+    for post_id in (hidden, public):
+        await api.gql(DELETE, {"id": post_id}, token=author.token)
+    client = await live(server_url, stranger.token)
+    assert await client.acknowledged()
+    # A client may claim to hold any id: it learns only what it could have seen
+    await client.subscribe(UPDATES, {"seen": [hidden, public]})
+    await asyncio.sleep(0.2)
+    marker = await create_post(api, friend, "after the replay")
+    await run_jobs()
+    removed = []
+    while (event := (await client.next_data())["homeTimelineUpdates"])["type"] != "POST_ADDED":
+        removed.append(event["postId"])
+    assert event["post"]["id"] == marker
+    assert removed == [public]
+    await client.close()

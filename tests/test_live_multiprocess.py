@@ -78,3 +78,21 @@ async def test_post_through_one_process_reaches_a_socket_on_another(cluster: Dep
         assert closed.value.rcvd is not None
         assert closed.value.rcvd.code in (1000, 1001, 1012), closed.value
         assert processes["b"].wait(timeout=20) == 0
+
+
+async def test_signing_out_through_one_process_closes_the_socket_on_another(cluster: Deployment) -> None:
+    base_a, base_b = cluster.bases
+    async with httpx.AsyncClient(base_url=base_a, timeout=30) as http_a:
+        api_a = Api(http_a)
+        reader = await api_a.new_user("reader")
+        client = await LiveClient.connect(base_b, reader.token)
+        assert await client.acknowledged()
+        await client.subscribe(UPDATES)
+        await _wait_until_live(cluster, reader.id)
+        started = time.monotonic()
+        await api_a.gql("mutation { signOut { signedOut } }", token=reader.token)
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await _drain(client)
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == 4403
+        assert time.monotonic() - started < 10

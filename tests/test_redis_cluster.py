@@ -30,7 +30,7 @@ from services.foundation.stores import connect_redis, redis_is_cluster
 from services.runtime import open_services
 from services.timeline.feed_store import feed_key
 from tests.conftest import serving
-from tests.helpers import LIKE, UNFOLLOW, UNLIKE, Api, create_post, follow
+from tests.helpers import LIKE, PASSWORD, UNFOLLOW, UNLIKE, Api, create_post, follow
 from tests.live_client import LiveClient
 from tests.timelines import feed_post_ids, raw, scroll, truth
 
@@ -256,6 +256,9 @@ async def test_a_cluster_url_or_the_flag_selects_a_cluster_client(
             await client.aclose()
 
 
+SIGN_IN = "mutation($u: String!, $p: String!) { signIn(username: $u, password: $p) { errors { code } } }"
+
+
 async def test_home_timeline_pushes_and_pulls_on_a_cluster(
     cluster_api: Api, cluster_services: Services, run_cluster_jobs: RunJobs
 ) -> None:
@@ -266,6 +269,9 @@ async def test_home_timeline_pushes_and_pulls_on_a_cluster(
     author = await api.new_user("author")
     reader = await api.new_user("reader")
     others = [await api.new_user("other") for _ in range(4)]
+    # Sign-in failures and known addresses of one username are one script's keys
+    for password in ("a wrong guess", PASSWORD):
+        await api.gql(SIGN_IN, {"u": reader.username, "p": password})
     for fan in [reader, *others[:3]]:
         await follow(api, fan, star)
     followers = [reader, *others[2:]]  # 3, below the threshold: fanned out in batches of 2

@@ -21,6 +21,7 @@ Pub/sub channels are not keys, and the arq queue lives on its own single node (Q
 from __future__ import annotations
 
 import ast
+import hashlib
 import importlib
 import inspect
 import pkgutil
@@ -36,6 +37,7 @@ from gateway.persisted_queries import persisted_query_key
 from gateway.rate_limits import Bucket, budget_key
 from services.accounts.activity import seen_key
 from services.accounts.sessions import session_key
+from services.accounts.sign_in_failures import failures_key, known_key
 from services.accounts.users import user_key
 from services.archive.service import CURSOR_KEY, reads_key
 from services.counters.service import (
@@ -100,6 +102,8 @@ PATTERNS: dict[Callable[..., str], tuple[Any, ...]] = {
     building_key: (7,),
     budget_key: ("u:7", Bucket.READ),
     persisted_query_key: ("ab" * 32,),
+    failures_key: ("alice",),
+    known_key: ("alice",),
 }
 # Fixed keys, each used alone or with its group below.
 CONSTANTS = {
@@ -139,6 +143,11 @@ def tagged_budgets(user_id: int) -> list[str]:
     return [budget_key(f"u:{user_id}", bucket) for bucket in Bucket]
 
 
+def tagged_sign_ins(user_id: int) -> list[str]:
+    """sign_in_failures._RESERVE reads a username's known addresses and counts its failures."""
+    return [failures_key(f"user{user_id}"), known_key(f"user{user_id}")]
+
+
 # Keys used together in one script, transaction or multi-key command, per entity id.
 GROUPS: dict[str, Callable[[int], list[str]]] = {
     "feed": tagged_feed,
@@ -146,6 +155,7 @@ GROUPS: dict[str, Callable[[int], list[str]]] = {
     "dispatch": tagged_dispatch,
     "follower index": tagged_follower_index,
     "rate limits": tagged_budgets,
+    "sign-ins": tagged_sign_ins,
 }
 # Fixed keys used together: user_classes._FINISH_PROMOTION moves an id from one set to the other.
 FIXED_GROUPS: dict[str, list[str]] = {"famous": [FAMOUS, PROMOTING]}
@@ -157,6 +167,8 @@ TAGS = {
     "follower index": "7",
     "rate limits": "u:7",
     "famous": "famous",
+    # Usernames are hashed into the tag, so that a long one makes no long key
+    "sign-ins": hashlib.sha256(b"user7").hexdigest()[:32],
 }
 
 

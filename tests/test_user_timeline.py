@@ -61,7 +61,19 @@ async def test_first_is_required(api: Api) -> None:
     assert "first" in response.json()["errors"][0]["message"]
 
 
-@pytest.mark.parametrize("cursor", ["garbage", "a2sxOmFiYw", "", "x" * 100])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "garbage",
+        "a2sxOmFiYw",
+        "",
+        "x" * 100,
+        "azE6wrI",  # "k1:" and a superscript two, which str.isdigit() accepts and int() refuses
+        "azE62aE",  # "k1:" and an Arabic-Indic one, which int() reads as 1
+        "azE6Kzk",  # "k1:+9"
+        "azE6MV8w",  # "k1:1_0", which int() reads as 10
+    ],
+)
 async def test_bad_cursors(api: Api, cursor: str) -> None:
     author = await api.new_user()
     errors = await api.gql_errors(TIMELINE, {"u": author.username, "first": 5, "after": cursor})

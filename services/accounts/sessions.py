@@ -2,7 +2,8 @@
 
 Only a SHA-256 of each token is stored, so a leaked database cannot be replayed.
 Revocation deletes the record and its cache entry, so signOut ends the session
-for every API process at once.
+for every API process at once, and is published on SESSIONS_REVOKED_CHANNEL, so
+that every process closes the WebSockets opened with it (gateway/session_sockets.py).
 """
 
 from __future__ import annotations
@@ -13,21 +14,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from pymongo import ASCENDING
 
-from services.accounts.events import SessionRevoked
 from services.foundation.clock import utc_now
+from services.foundation.cluster_safe import publish
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
     from pymongo.asynchronous.database import AsyncDatabase
 
-    from services.foundation.events import EventBus
 
 TOKEN_PREFIX = "ap_"  # noqa: S105 - a public prefix that makes leaked tokens greppable
 SESSION_LIFETIME = timedelta(days=60)
 _CACHE_TTL_S = 600
 _MAX_TOKEN_LENGTH = 128
+SESSIONS_REVOKED_CHANNEL = "sessions:revoked"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +47,9 @@ def session_key(session_id: str) -> str:
 
 
 class SessionService:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]], redis: aioredis.Redis, bus: EventBus) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], redis: aioredis.Redis) -> None:
         self._sessions = db["sessions"]
         self._redis = redis
-        self._bus = bus
 
     async def ensure_indexes(self) -> None:
         await self._sessions.create_index([("user_id", ASCENDING)], name="by_user")
@@ -90,7 +91,16 @@ class SessionService:
         )
         return Session(session_id, user_id) if user_id is not None else None
 
+    async def is_active(self, session_id: str) -> bool:
+        cached = await self._redis.get(session_key(session_id))
+        if cached is not None:
+            return bool(cached != "-")
+        found = await self._sessions.find_one(
+            {"_id": session_id, "expires_at": {"$gt": datetime.now(UTC)}}, {"_id": 1}
+        )
+        return found is not None
+
     async def revoke(self, session: Session) -> None:
         await self._sessions.delete_one({"_id": session.id})
         await self._redis.delete(session_key(session.id))
-        await self._bus.publish(SessionRevoked(session.id, session.user_id))
+        await publish(self._redis, SESSIONS_REVOKED_CHANNEL, orjson.dumps({"sessionId": session.id}))

@@ -73,12 +73,25 @@ def normalize_username(username: str) -> str:
     return username.strip().lower()
 
 
+def _well_formed(username: str) -> bool:
+    # A name of dots or underscores alone ("...", "___"), or with a leading, trailing or
+    # doubled dot, cannot be told apart from its neighbours or typed into a link
+    return (
+        USERNAME_PATTERN.fullmatch(username) is not None
+        and any(character.isalnum() for character in username)
+        and not username.startswith(".")
+        and not username.endswith(".")
+        and ".." not in username
+    )
+
+
 def validate_username(username: str) -> str:
     normalized = normalize_username(username)
-    if not USERNAME_PATTERN.fullmatch(normalized):
+    if not _well_formed(normalized):
         raise DomainError(
             ErrorCode.USERNAME_INVALID,
-            "usernames are 3 to 30 characters: letters, digits, '_' and '.'",
+            "usernames are 3 to 30 characters: letters, digits, '_' and '.', with at least one "
+            "letter or digit, and dots only between other characters",
             "username",
         )
     return normalized

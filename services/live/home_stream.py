@@ -27,7 +27,7 @@ from services.live.channels import (
     user_channel,
 )
 from services.live.hub import RESYNC, SlowConsumerError
-from services.posts.records import PostRecord, PostStatus
+from services.posts.records import MediaState, PostRecord, PostStatus
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator
@@ -65,6 +65,15 @@ class HomeStreamEvent:
 
 def _added(records: list[PostRecord]) -> list[HomeStreamEvent]:
     return [HomeStreamEvent(HomeEventKind.POST_ADDED, post=record, cursor=record.id) for record in records]
+
+
+def _deleted_from_view(record: PostRecord, viewer_id: int) -> bool:
+    """Whether the post was deleted after the viewer could have seen it. A client may list any
+    id in `seen`: a removal for a post that never was published (its media never all ready)
+    would tell anyone that it existed."""
+    if record.status is not PostStatus.DELETED:
+        return False
+    return record.author_id == viewer_id or all(item.state is MediaState.READY for item in record.media)
 
 
 def _removed(post_id: int) -> HomeStreamEvent:
@@ -182,7 +191,7 @@ class HomeStream:
         # Posts the client holds that were deleted meanwhile
         if replay.seen:
             for record in await self._posts.get_many(sorted(replay.seen)):
-                if record is not None and record.status is PostStatus.DELETED:
+                if record is not None and _deleted_from_view(record, viewer_id):
                     events.append(_removed(record.id))
         return events
 

@@ -13,7 +13,6 @@ from services.accounts.activity import ActivityService
 from services.accounts.sessions import SessionService
 from services.accounts.users import UserService
 from services.foundation.errors import DomainError, ErrorCode
-from services.foundation.events import EventBus
 from services.foundation.ids import IdGenerator
 
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8192)
@@ -65,7 +64,7 @@ async def test_update_profile_invalidates_the_cache(users: UserService) -> None:
 
 
 async def test_sessions_create_resolve_revoke(contract_db: Any, contract_redis: Any) -> None:
-    sessions = SessionService(contract_db, contract_redis, EventBus())
+    sessions = SessionService(contract_db, contract_redis)
     await sessions.ensure_indexes()
     token = await sessions.create(42)
     session = await sessions.resolve(token)
@@ -79,7 +78,7 @@ async def test_sessions_create_resolve_revoke(contract_db: Any, contract_redis: 
 
 
 async def test_expired_sessions_do_not_resolve(contract_db: Any, contract_redis: Any) -> None:
-    sessions = SessionService(contract_db, contract_redis, EventBus())
+    sessions = SessionService(contract_db, contract_redis)
     token = await sessions.create(7)
     await contract_db["sessions"].update_many(
         {}, {"$set": {"expires_at": datetime.now(UTC) - timedelta(seconds=1)}}
