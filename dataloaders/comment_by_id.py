@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from strawberry.dataloader import DataLoader
-
+from dataloaders.shielded import ShieldedLoader
 from services.engagement.comments import CommentRecord, CommentService
 
 
-class CommentByIdLoader(DataLoader[int, CommentRecord | None]):
+class CommentByIdLoader(ShieldedLoader[int, CommentRecord | None]):
     def __init__(self, comments: CommentService) -> None:
         super().__init__(load_fn=comments.get_many)

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from strawberry.dataloader import DataLoader
-
+from dataloaders.shielded import ShieldedLoader
 from services.posts.service import PostRecord, PostService
 
 
-class PostByIdLoader(DataLoader[int, PostRecord | None]):
+class PostByIdLoader(ShieldedLoader[int, PostRecord | None]):
     """Posts in key order, cache-first; None for an unknown id. Deleted posts are returned as such."""
 
     def __init__(self, posts: PostService) -> None:

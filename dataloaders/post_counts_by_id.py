@@ -2,15 +2,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from strawberry.dataloader import DataLoader
-
+from dataloaders.shielded import ShieldedLoader
 from services.counters.service import POST, CounterService, Counts
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
 
-class PostCountsByIdLoader(DataLoader[int, Counts]):
+class PostCountsByIdLoader(ShieldedLoader[int, Counts]):
     """Like and comment counts: one Redis pipeline per batch, MongoDB only for cold keys."""
 
     def __init__(self, counters: CounterService) -> None:

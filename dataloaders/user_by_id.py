@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from strawberry.dataloader import DataLoader
-
+from dataloaders.shielded import ShieldedLoader
 from services.accounts.users import UserRecord, UserService
 
 
-class UserByIdLoader(DataLoader[int, UserRecord | None]):
+class UserByIdLoader(ShieldedLoader[int, UserRecord | None]):
     """Users in key order, None for an unknown id."""
 
     def __init__(self, users: UserService) -> None:

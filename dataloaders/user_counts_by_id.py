@@ -2,15 +2,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from strawberry.dataloader import DataLoader
-
+from dataloaders.shielded import ShieldedLoader
 from services.counters.service import USER, CounterService, Counts
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
 
-class UserCountsByIdLoader(DataLoader[int, Counts]):
+class UserCountsByIdLoader(ShieldedLoader[int, Counts]):
     """Follower, following and post counts."""
 
     def __init__(self, counters: CounterService) -> None:

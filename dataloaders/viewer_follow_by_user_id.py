@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from strawberry.dataloader import DataLoader
+from dataloaders.shielded import ShieldedLoader
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from services.social.follows import FollowService
 
 
-class ViewerFollowByUserIdLoader(DataLoader[int, bool]):
+class ViewerFollowByUserIdLoader(ShieldedLoader[int, bool]):
     """Does the viewer follow this user? One query answers a page (false when signed out)."""
 
     def __init__(self, follows: FollowService, viewer_id: int | None) -> None:

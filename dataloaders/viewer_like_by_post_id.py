@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from strawberry.dataloader import DataLoader
+from dataloaders.shielded import ShieldedLoader
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from services.engagement.likes import LikeService
 
 
-class ViewerLikeByPostIdLoader(DataLoader[int, bool]):
+class ViewerLikeByPostIdLoader(ShieldedLoader[int, bool]):
     """Has the viewer liked this post? One Redis call answers a page (false when signed out)."""
 
     def __init__(self, likes: LikeService, viewer_id: int | None) -> None:
