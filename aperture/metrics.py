@@ -35,6 +35,11 @@ LIVE_DELIVERY_SECONDS = Histogram(
     "From a post becoming visible to its event being sent on a subscriber's socket.",
     buckets=_LATENCY_BUCKETS,
 )
+LIVE_RENDERS = Counter(
+    "aperture_live_renders_total",
+    "Subscription events rendered for their subscriber (rendered) or taken from another's render (shared).",
+    ["outcome"],
+)
 JOB_SECONDS = Histogram(
     "aperture_job_seconds",
     "Duration of background jobs, by job and outcome.",

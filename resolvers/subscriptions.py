@@ -42,7 +42,10 @@ async def home_timeline_updates(
     if seen is not None and len(seen) > MAX_SEEN:
         raise DomainError(ErrorCode.INVALID_INPUT, f"at most {MAX_SEEN} seen ids", "seen")
     known = {expect_global_id(post_id, "Post", "seen") for post_id in seen or ()}
-    fields = field_names_under(info, "post")
+    # Only the viewer's likes are loaded up front: they key the render that subscribers of the
+    # same operation share (schema/execution/shared_events.py); authors and counts load when
+    # a render needs them, once per shared render
+    fields = field_names_under(info, "post") & {"viewerHasLiked"}
     async for events in context.services.home_stream.open(viewer_id, cursor, known):
         records = [event.post for event in events if event.post is not None]
         hydrated = {}

@@ -30,6 +30,7 @@ from graphql.pyutils import Path, Undefined, gather_with_cancel
 from schema.execution.completion import InlineCompletion
 from schema.execution.plan_cache import OperationPlans, PlanCache
 from schema.execution.planner import plan_subfields, plannable
+from schema.execution.shared_events import SharedRenders
 from schema.execution.steps import FieldGroup, FieldStep, ResolverKind, SelectionPlan
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ class PlannedExecutor(InlineCompletion):
     """Executes query operations from cached plans; see the module docstring."""
 
     plan_cache: ClassVar[PlanCache]
+    shared_renders: ClassVar[SharedRenders]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -66,6 +68,15 @@ class PlannedExecutor(InlineCompletion):
             and self.schema.get_directive("defer") is None
             and self.schema.get_directive("stream") is None
             and not any(f.variable_signatures for f in self.fragments.values())
+        )
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        """A subscription event that others share is rendered once (shared_events.py)."""
+        key = self.shared_renders.key_for(self)
+        if key is None:
+            return super().execute_operation(serially)
+        return self.shared_renders.render(
+            key, lambda: super(PlannedExecutor, self).execute_operation(serially), self.is_awaitable
         )
 
     # Entry points: graphql-core calls these for the root and for every object value
@@ -217,4 +228,6 @@ async def _gather_fields(results: dict[str, Any], awaitable_names: list[str]) ->
 
 def planned_executor_class() -> type[PlannedExecutor]:
     """A PlannedExecutor with a plan cache of its own, for one schema."""
-    return type("PlannedExecutor", (PlannedExecutor,), {"plan_cache": PlanCache()})
+    return type(
+        "PlannedExecutor", (PlannedExecutor,), {"plan_cache": PlanCache(), "shared_renders": SharedRenders()}
+    )

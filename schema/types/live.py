@@ -38,11 +38,18 @@ class HomeTimelineEvent:
     post: Post | None = None
     post_id: strawberry.ID | None = None
     author_id: strawberry.ID | None = None
+    # What this event's render depends on besides the subscriber's operation: subscribers of
+    # one process with the same operation share one render (schema/execution/shared_events.py)
+    share_key: strawberry.Private[tuple[object, ...] | None] = None
 
     @classmethod
     def from_update(cls, update: HomeUpdate) -> HomeTimelineEvent:
         event = update.event
+        share_key = None
+        if update.post is not None:
+            share_key = (event.kind.value, update.post.record.id, event.cursor, update.post.liked)
         return cls(
+            share_key=share_key,
             type=HomeTimelineEventType(event.kind.value),
             cursor=encode_cursor(event.cursor) if event.cursor is not None else None,
             post=Post.from_hydrated(update.post) if update.post is not None else None,
