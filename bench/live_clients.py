@@ -13,7 +13,16 @@ import time
 
 import websockets
 
-QUERY = "subscription { homeTimelineUpdates { type post { id } } }"
+# The web client's selection (web/app/app.js): what a real screen asks for with each post
+QUERY = """subscription($after: String, $seen: [ID!]) { homeTimelineUpdates(after: $after, seen: $seen) {
+  type cursor postId authorId post {
+    id caption createdAt state likeCount commentCount viewerHasLiked
+    author { id username displayName }
+    media { id type state failureReason altText width height blurhash
+      thumb: url(size: THUMBNAIL) medium: url(size: MEDIUM) hlsUrl posterUrl }
+    comments(first: 3) { edges { node { id text author { username } } } }
+  }
+} }"""
 
 
 async def subscriber(
@@ -31,7 +40,11 @@ async def subscriber(
             json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
         )
         await socket.recv()
-        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": QUERY}}))
+        await socket.send(
+            json.dumps(
+                {"id": "1", "type": "subscribe", "payload": {"query": QUERY, "variables": {"after": None}}}
+            )
+        )
         counter[0] += 1
         if counter[0] == total:
             ready.set()

@@ -11,19 +11,17 @@ so one script checks them together on one Redis Cluster slot.
 
 from __future__ import annotations
 
-import asyncio
 import math
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from services.foundation.cluster_safe import ScriptBatch
+from services.foundation.turn_batch import TurnBatch
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     import redis.asyncio as aioredis
-    from redis.commands.core import AsyncScript
 
 WINDOW_S = 60
 
@@ -128,55 +126,12 @@ class Verdict:
         return min(self.states, key=lambda s: (s.remaining / s.budget, s.remaining), default=None)
 
 
-class _ChargeBatcher:
-    """Sends the charges that requests make in one event-loop turn as one pipeline, so under
-    load one Redis round trip (and one wake-up of this process) serves many requests."""
-
-    def __init__(self, redis: aioredis.Redis, script: AsyncScript) -> None:
-        self._redis = redis
-        self._script = script
-        self._pending: list[tuple[list[str], list[int], asyncio.Future[Any]]] = []
-        self._sending: set[asyncio.Task[None]] = set()
-
-    async def run(self, keys: list[str], args: list[int]) -> Any:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
-        self._pending.append((keys, args, future))
-        if len(self._pending) == 1:
-            # Next turn: every request made ready by this turn's I/O has queued its charge by then
-            loop.call_soon(self._send_pending)
-        return await future
-
-    def _send_pending(self) -> None:
-        batch, self._pending = self._pending, []
-        task = asyncio.get_running_loop().create_task(self._send(batch))
-        self._sending.add(task)
-        task.add_done_callback(self._sending.discard)
-
-    async def _send(self, batch: list[tuple[list[str], list[int], asyncio.Future[Any]]]) -> None:
-        try:
-            if len(batch) == 1:
-                keys, args, _ = batch[0]
-                results = [await self._script(keys=keys, args=args)]
-            else:
-                scripts = ScriptBatch(self._redis)
-                for keys, args, _ in batch:
-                    await scripts.script(self._script, keys, args)
-                results = await scripts.execute()
-        except Exception as exc:  # noqa: BLE001 - every waiting request gets the failure
-            for _, _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-            return
-        for (_, _, future), result in zip(batch, results, strict=True):
-            if not future.done():  # a request whose client left is cancelled
-                future.set_result(result)
-
-
 class RateLimiter:
     def __init__(self, redis: aioredis.Redis, budgets: Mapping[Bucket, int] | None) -> None:
         self.budgets = dict(budgets) if budgets is not None else None
-        self._charges = _ChargeBatcher(redis, redis.register_script(_CHARGE))
+        # The charges of one event-loop turn go out as one pipeline
+        self._charges = TurnBatch(redis)
+        self._charge = redis.register_script(_CHARGE)
 
     @property
     def enabled(self) -> bool:
@@ -193,7 +148,7 @@ class RateLimiter:
         args: list[int] = [WINDOW_S * 1000]
         for bucket in buckets:
             args += [self.budgets[bucket], units[bucket]]
-        raw = await self._charges.run([budget_key(subject, b) for b in buckets], args)
+        raw = await self._charges.script(self._charge, [budget_key(subject, b) for b in buckets], args)
         allowed, retry_ms = int(raw[0]), int(raw[1])
         states = tuple(
             BucketState(

@@ -21,6 +21,7 @@ from services.foundation.clock import utc_now
 from services.foundation.counting import count_grouped
 from services.foundation.ids import MAX_ID, id_floor_for
 from services.foundation.pagination import Page
+from services.foundation.turn_batch import TurnBatch
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -70,6 +71,7 @@ class LikeService:
     ) -> None:
         self._bus = bus
         self._redis = redis
+        self._window_reads = TurnBatch(redis)
         self._likes = db["likes"]
         self._ids = ids
         self._posts = posts
@@ -133,11 +135,14 @@ class LikeService:
         if not post_ids:
             return set()
         unique = list(set(post_ids))
-        scores = await self._redis.zmscore(liked_key(user_id), [_HORIZON, *map(str, unique)])
+        # Batched with the other checks of this turn: a new post reaches many open screens at
+        # once, each checking its viewer's likes
+        members = [_HORIZON, *map(str, unique)]
+        scores = await self._window_reads.command("ZMSCORE", liked_key(user_id), *members)
         horizon = scores[0]
         if horizon is None:
             horizon = await self._build_window(user_id)
-            scores = await self._redis.zmscore(liked_key(user_id), [_HORIZON, *map(str, unique)])
+            scores = await self._redis.zmscore(liked_key(user_id), members)
         liked = {pid for pid, score in zip(unique, scores[1:], strict=True) if score is not None}
         older = [pid for pid in unique if pid < horizon]
         if older:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, RedisError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -77,16 +77,21 @@ class ScriptBatch:
         else:
             await script(keys=keys, args=args, client=self.pipe)
 
-    async def execute(self) -> list[Any]:
+    async def execute(self, *, raise_on_error: bool = True) -> list[Any]:
+        """The results in queueing order; with raise_on_error False, a failed call's error is
+        its result instead of being raised."""
         if not self._cluster:
-            return await self.pipe.execute()
+            return await self.pipe.execute(raise_on_error=raise_on_error)
         results: list[Any] = await self.pipe.execute(raise_on_error=False)
         for position, (script, keys, args) in self._scripts.items():
             if isinstance(results[position], NoScriptError):
                 # A node that has not seen the script yet (new, or promoted in a failover):
                 # the script object loads it on every primary and runs this call again alone
-                results[position] = await script(keys=keys, args=args)
+                try:
+                    results[position] = await script(keys=keys, args=args)
+                except RedisError as exc:
+                    results[position] = exc
         for result in results:
-            if isinstance(result, Exception):
+            if raise_on_error and isinstance(result, Exception):
                 raise result
         return results
