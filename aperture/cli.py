@@ -53,6 +53,9 @@ def uvicorn_config(app: Any, settings: Settings) -> uvicorn.Config:
         access_log=False,
         ws_ping_interval=WS_PING_INTERVAL_S,
         ws_ping_timeout=WS_PING_TIMEOUT_S,
+        # Compressing each small live event for each socket costs more CPU than the bytes it
+        # saves are worth; a proxy in front may still compress HTTP responses
+        ws_per_message_deflate=False,
         timeout_graceful_shutdown=5,
         lifespan="on",
         # Per-IP rate limits need the client's address, which a trusted proxy passes on

@@ -25,6 +25,7 @@ if str(ROOT) not in sys.path:
 
 import uvicorn
 
+from aperture.cli import uvicorn_config
 from aperture.embedded.redis_server import EmbeddedRedis
 from aperture.logs import configure_logging
 from aperture.settings import Settings
@@ -131,14 +132,8 @@ async def embedded_stack(**overrides: Any) -> AsyncIterator[Stack]:
     configure_logging(settings.log_level, settings.log_format)
     try:
         async with open_services(settings) as services:
-            config = uvicorn.Config(
-                create_app(settings, services),
-                host="127.0.0.1",
-                port=port,
-                log_config=None,
-                access_log=False,
-                lifespan="on",
-            )
+            # The production server settings (aperture serve / aperture api)
+            config = uvicorn_config(create_app(settings, services), settings)
             server = uvicorn.Server(config)
             server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
             task = asyncio.create_task(server.serve())
@@ -350,14 +345,7 @@ def redis_benchmark_zadd_tcp(port: int, requests: int = 300_000, pipeline: int =
 @contextlib.asynccontextmanager
 async def serve_app(settings: Settings, services: Services) -> AsyncIterator[str]:
     """The API for already opened services, served by uvicorn in this process; yields its base URL."""
-    config = uvicorn.Config(
-        create_app(settings, services),
-        host="127.0.0.1",
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-    )
+    config = uvicorn_config(create_app(settings, services), settings)
     server = uvicorn.Server(config)
     server.capture_signals = contextlib.nullcontext  # type: ignore[assignment]
     task = asyncio.create_task(server.serve())
@@ -385,3 +373,11 @@ def git_dirty_files() -> list[str]:
         ["git", "diff", "--name-only", "HEAD"], capture_output=True, text=True, check=False, cwd=ROOT
     )
     return result.stdout.split()
+
+
+def run(coroutine: Any) -> None:
+    """Run a benchmark on the event loop `aperture serve` and `aperture api` use (uvloop)."""
+    import uvloop  # noqa: PLC0415 - installed with uvicorn[standard]
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(coroutine)

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, embedded_stack, emit, machine, percentile
+from bench.common import ROOT, embedded_stack, emit, machine, percentile, run
 from jobs.worker import build_worker
 from services.foundation.clock import utc_now
 from services.social.follows import edge_id
@@ -119,4 +119,4 @@ if __name__ == "__main__":
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--posts", type=int, default=20)
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.subscribers, arguments.posts))
+    run(main(arguments.subscribers, arguments.posts))

@@ -29,7 +29,7 @@ import httpx
 from wand.image import Image
 
 from aperture import metrics
-from bench.common import ROOT, embedded_stack, emit, machine, percentile
+from bench.common import ROOT, embedded_stack, emit, machine, percentile, run
 from jobs.worker import build_worker
 from services.media.events import MediaProcessed
 from services.timeline.events import FanoutFinished
@@ -171,4 +171,4 @@ if __name__ == "__main__":
     parser.add_argument("--followers", type=int, default=100)
     parser.add_argument("--posts", type=int, default=10)
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.followers, arguments.posts))
+    run(main(arguments.followers, arguments.posts))

@@ -167,7 +167,8 @@ class LiveHub:
         while True:
             await self._ready.wait()
             try:
-                message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                # Blocking, with no timer per message: a dropped connection raises, and is handled below
+                message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=None)
             except (RedisError, OSError, RuntimeError) as exc:
                 log.warning("live hub lost its Redis subscription: %s; reconnecting", exc)
                 await self._reconnect()
