@@ -40,6 +40,8 @@ MUTATION_BUCKETS: dict[str, Bucket] = {
     "deletePost": Bucket.POST,
     "follow": Bucket.FOLLOW,
     "unfollow": Bucket.FOLLOW,
+    "followHashtag": Bucket.FOLLOW,
+    "unfollowHashtag": Bucket.FOLLOW,
     "likePost": Bucket.LIKE,
     "unlikePost": Bucket.LIKE,
     "addComment": Bucket.COMMENT,

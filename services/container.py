@@ -16,12 +16,19 @@ from services.accounts.sessions import SessionService
 from services.accounts.users import UserService
 from services.archive.service import ArchiveService
 from services.counters.service import CounterService
+from services.discovery.people_index import PeopleIndex
+from services.discovery.search import UserSearch
+from services.discovery.suggestions import SuggestionService
 from services.engagement.comments import CommentService
 from services.engagement.likes import LikeService
 from services.foundation.events import EventBus
 from services.foundation.id_leases import NodeLease
 from services.foundation.ids import IdGenerator
 from services.foundation.stores import redis_is_cluster
+from services.hashtags.follows import HashtagFollows
+from services.hashtags.service import FollowedHashtagPosts, HashtagService
+from services.hashtags.trending import TrendingHashtags
+from services.hashtags.windows import TagWindows
 from services.live.channels import LiveEvents
 from services.live.home_stream import HomeStream
 from services.live.hub import LiveHub
@@ -29,6 +36,10 @@ from services.live.post_stream import PostStream
 from services.media.compose import PostComposer
 from services.media.processing import MediaProcessor
 from services.media.uploads import UploadService
+from services.notifications.service import NotificationService
+from services.notifications.sources import Contributions
+from services.notifications.store import NotificationStore
+from services.notifications.stream import NotificationStream
 from services.posts.service import PostService
 from services.posts.store import PostStore
 from services.social.follows import FollowService
@@ -74,6 +85,11 @@ class Services:
     media: MediaProcessor
     composer: PostComposer
     archive: ArchiveService
+    hashtags: HashtagService
+    search: UserSearch
+    suggestions: SuggestionService
+    notifications: NotificationService
+    notification_stream: NotificationStream
 
     def forget_process_state(self) -> None:
         """Drop what this process remembers of the stores (throttles, schedules, cached bounds),
@@ -92,6 +108,8 @@ class Services:
             self.likes,
             self.comments,
             self.uploads,
+            self.hashtags,
+            self.notifications,
         ):
             await service.ensure_indexes()
 
@@ -105,7 +123,7 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
     await node_lease.acquire()
     node_lease.start()
     hasher = PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib)
-    users = UserService(db, redis, ids, hasher)
+    users = UserService(db, redis, ids, hasher, bus=bus)
     counters = CounterService(db, redis, queue, bus=bus, flush_delay_s=settings.counter_flush_delay_s)
     post_store = PostStore(db, stores.archive_db, redis)
     posts = PostService(post_store, redis, ids, users, counters, bus=bus)
@@ -127,8 +145,28 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
     )
     live = LiveEvents(redis)
     live_hub = LiveHub(redis, prefetch=live.prefetcher(posts))
+    likes = LikeService(db, redis, ids, posts, counters, bus=bus)
+    comments = CommentService(db, ids, posts, counters, bus=bus)
+    hashtags = _build_hashtags(stores, queue, posts, ids)
     home = HomeTimeline(
-        settings=settings, store=feed_store, recent=recent, classes=classes, posts=posts, follows=follows
+        settings=settings,
+        store=feed_store,
+        recent=recent,
+        classes=classes,
+        posts=posts,
+        follows=follows,
+        extra_sources=[FollowedHashtagPosts(hashtags.follows, hashtags.windows)],
+    )
+    people = PeopleIndex(redis)
+    notifications = NotificationService(
+        store=NotificationStore(db, ids),
+        contributions=Contributions(
+            users=users, posts=posts, likes=likes, comments=comments, follows=follows
+        ),
+        counters=counters,
+        queue=queue,
+        redis=redis,
+        groups_kept=settings.notification_groups_kept,
     )
     return Services(
         settings=settings,
@@ -143,8 +181,8 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
         counters=counters,
         follows=follows,
         posts=posts,
-        likes=LikeService(db, redis, ids, posts, counters, bus=bus),
-        comments=CommentService(db, ids, posts, counters, bus=bus),
+        likes=likes,
+        comments=comments,
         presence=presence,
         live=live,
         live_hub=live_hub,
@@ -179,4 +217,20 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
             bus=bus,
         ),
         home=home,
+        hashtags=hashtags,
+        search=UserSearch(users=users, counters=counters, index=people, queue=queue),
+        suggestions=SuggestionService(users=users, follows=follows, counters=counters, index=people),
+        notifications=notifications,
+        notification_stream=NotificationStream(notifications=notifications, hub=live_hub),
+    )
+
+
+def _build_hashtags(stores: Stores, queue: JobQueue, posts: PostService, ids: IdGenerator) -> HashtagService:
+    windows = TagWindows(stores.redis, posts, stores.settings.hashtag_window_cap)
+    return HashtagService(
+        posts=posts,
+        queue=queue,
+        windows=windows,
+        follows=HashtagFollows(stores.db, stores.redis, ids),
+        trending=TrendingHashtags(stores.redis),
     )

@@ -46,8 +46,12 @@ from services.counters.service import (
     dirty_shard_key,
     flushing_shard_key,
 )
+from services.discovery.people_index import BUILT_KEY, POPULAR_KEY, lex_key, terms_key, top_key
 from services.engagement.likes import liked_key
 from services.foundation.id_leases import node_lease_key
+from services.hashtags.follows import followed_tags_key, followed_tags_version_key
+from services.hashtags.trending import TAGS_KEY, tag_authors_key
+from services.hashtags.windows import window_floor_key, window_key
 from services.live.channels import watch_key
 from services.media.processing import MEDIA_EVENTS
 from services.posts.service import post_key
@@ -87,6 +91,14 @@ PATTERNS: dict[Callable[..., str], tuple[Any, ...]] = {
     checkpoint_key: ("push:11",),
     budget_key: ("u:7", Bucket.READ),
     persisted_query_key: ("ab" * 32,),
+    window_key: ("café",),
+    window_floor_key: ("café",),
+    followed_tags_key: (7,),
+    followed_tags_version_key: (7,),
+    tag_authors_key: ("café",),
+    top_key: ("mi",),
+    lex_key: ("mina",),
+    terms_key: (7,),
 }
 # Fixed keys, each used alone or with its group below.
 CONSTANTS = {
@@ -95,6 +107,9 @@ CONSTANTS = {
     "CEILING_KEY": CEILING_KEY,
     "CURSOR_KEY": CURSOR_KEY,
     "MEDIA_EVENTS": MEDIA_EVENTS,
+    "TAGS_KEY": TAGS_KEY,
+    "POPULAR_KEY": POPULAR_KEY,
+    "BUILT_KEY": BUILT_KEY,
 }
 
 
@@ -119,17 +134,37 @@ def tagged_budgets(user_id: int) -> list[str]:
     return [budget_key(f"u:{user_id}", bucket) for bucket in Bucket]
 
 
+def tagged_tag_window(tag_number: int) -> list[str]:
+    """hashtags.windows._STORE and _BEGIN on a tag's window and its floor."""
+    return [window_key(f"tag{tag_number}"), window_floor_key(f"tag{tag_number}")]
+
+
+def tagged_followed_tags(user_id: int) -> list[str]:
+    """hashtags.follows._FILL: a user's cached followed tags, filled only at an unchanged version."""
+    return [followed_tags_key(user_id), followed_tags_version_key(user_id)]
+
+
 # Keys used together in one script, transaction or multi-key command, per entity id.
 GROUPS: dict[str, Callable[[int], list[str]]] = {
     "feed": tagged_feed,
     "recent": tagged_recent,
     "dispatch": tagged_dispatch,
     "rate limits": tagged_budgets,
+    "tag window": tagged_tag_window,
+    "followed tags": tagged_followed_tags,
 }
 # Fixed keys used together: user_classes._FINISH_PROMOTION moves an id from one set to the other.
 FIXED_GROUPS: dict[str, list[str]] = {"famous": [FAMOUS, PROMOTING]}
 # Each group's hash tag for entity 7 (a changed tag fails here, even if the group stays together).
-TAGS = {"feed": "7", "recent": "7", "dispatch": "push:7", "rate limits": "u:7", "famous": "famous"}
+TAGS = {
+    "feed": "7",
+    "recent": "7",
+    "dispatch": "push:7",
+    "rate limits": "u:7",
+    "famous": "famous",
+    "tag window": "tag7",
+    "followed tags": "7",
+}
 
 
 def slot(key: str) -> int:

@@ -13,3 +13,15 @@ class SessionRevoked(DomainEvent):
 
     session_id: str
     user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class AccountCreated(DomainEvent):
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileUpdated(DomainEvent):
+    """A profile's public fields (display name, bio) changed."""
+
+    user_id: int

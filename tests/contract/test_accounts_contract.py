@@ -21,7 +21,7 @@ FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8192)
 
 @pytest.fixture
 async def users(contract_db: Any, contract_redis: Any) -> UserService:
-    service = UserService(contract_db, contract_redis, IdGenerator(node=1), FAST_HASHER)
+    service = UserService(contract_db, contract_redis, IdGenerator(node=1), FAST_HASHER, bus=EventBus())
     await service.ensure_indexes()
     return service
 

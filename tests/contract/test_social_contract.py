@@ -30,8 +30,10 @@ class NoQueue:
 @pytest.fixture
 async def graph(contract_db: Any, contract_redis: Any) -> dict[str, Any]:
     ids = IdGenerator(node=2)
-    users = UserService(contract_db, contract_redis, ids, PasswordHasher(time_cost=1, memory_cost=8192))
     bus = EventBus()
+    users = UserService(
+        contract_db, contract_redis, ids, PasswordHasher(time_cost=1, memory_cost=8192), bus=bus
+    )
     counters = CounterService(contract_db, contract_redis, NoQueue(), bus=bus)  # type: ignore[arg-type]
     posts = PostService(
         PostStore(contract_db, contract_db.client["archive_" + contract_db.name], contract_redis),
