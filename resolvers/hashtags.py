@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from resolvers.cursors import decode_cursor
-from resolvers.hydration import HydratedPost, hydrate_posts
 from resolvers.interactions import Change
 from resolvers.pages import Edge, EdgePage
-from resolvers.selection import connection_node_fields
+from resolvers.timelines import hydrated_page
 from services.foundation.errors import forbidden
 from services.foundation.pagination import check_page_size
 from services.hashtags.names import normalize_hashtag
 
 if TYPE_CHECKING:
     from resolvers.context import Info
+    from resolvers.hydration import HydratedPost
     from services.hashtags.trending import TrendingHashtag
 
 
@@ -26,13 +26,8 @@ def hashtag(name: str) -> str:
 async def hashtag_posts(info: Info, tag: str, first: int, after: str | None) -> EdgePage[HydratedPost]:
     limit = check_page_size(first)
     after_key = decode_cursor(after)
-    page = await info.context.services.hashtags.page(tag, after_key, limit)
-    posts = await hydrate_posts(info.context.loaders, page.items, connection_node_fields(info))
-    return EdgePage(
-        edges=[Edge(post.record.id, post) for post in posts],
-        keys=[record.id for record in page.items],
-        has_next=page.has_next,
-        has_previous=after_key is not None,
+    return await hydrated_page(
+        info, await info.context.services.hashtags.page(tag, after_key, limit), after_key
     )
 
 

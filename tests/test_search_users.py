@@ -52,13 +52,13 @@ async def test_prefixes_of_usernames_display_names_and_their_words_match(api: Ap
 
 
 async def test_an_exact_username_comes_first_then_the_most_followed(api: Api, run_jobs: RunJobs) -> None:
-    quiet = await named(api, "mina", "Quiet")  # username mina<n>
-    popular = await named(api, "minato", "Mina Popular")
-    middling = await named(api, "mina_m", "Mina Middling")
+    quiet = await named(api, "mina", "Minako Quiet")  # username mina<n>
+    popular = await named(api, "minato", "Minako Popular")
+    middling = await named(api, "mina_m", "Minako Middling")
     await followed_by(api, popular, 3)
     await followed_by(api, middling, 1)
     await run_jobs()  # the counter flush settles the follower counts the index ranks by
-    for query in ("mina", "min"):  # both ranked paths: short prefixes and longer queries
+    for query in ("min", "minako"):  # both ranked paths: short prefixes and longer queries
         assert await found(api, query) == [popular.username, middling.username, quiet.username], query
     data = await api.gql(SEARCH, {"q": quiet.username, "first": 5})
     first = data["searchUsers"]["edges"][0]

@@ -2,7 +2,7 @@
 
 Ranking: an exact username first, then by follower count, then newest account. Queries of up
 to SHORT_PREFIX characters read one capped per-prefix set that is already ranked; longer ones
-read the few names that start with them in term order and rank those by their live counts.
+read the few names that start with them in term order, each stored with its follower count.
 Both are index reads whose cost does not grow with the number of users (bench/discovery.py).
 """
 
@@ -15,10 +15,11 @@ from services.accounts.users import USERNAME_PATTERN
 from services.counters.service import USER
 from services.discovery.job_names import DiscoveryJob
 from services.discovery.normalize import SHORT_PREFIX, search_query
+from services.discovery.people_index import Person
 from services.foundation.pagination import Page
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from services.accounts.users import UserRecord, UserService
     from services.counters.service import CounterService
@@ -54,9 +55,7 @@ class UserSearch:
         if len(folded) <= SHORT_PREFIX:
             ranked, built = await self._index.best_with_prefix(folded)
         else:
-            user_ids, built = await self._index.starting_with(folded, LONG_QUERY_CANDIDATES)
-            counts = await self._counters.get_many(USER, user_ids)
-            ranked = [(user_id, count["followers"]) for user_id, count in zip(user_ids, counts, strict=True)]
+            ranked, built = await self._index.starting_with(folded, LONG_QUERY_CANDIDATES)
         if not built:
             await self._queue.enqueue(
                 DiscoveryJob.REBUILD_PEOPLE_INDEX, job_id=DiscoveryJob.REBUILD_PEOPLE_INDEX.value
@@ -80,14 +79,7 @@ class UserSearch:
         indexed = 0
         after: int | None = None
         while user_ids := await self._users.page_ids(after, _REBUILD_BATCH):
-            records = await self._users.get_many(user_ids)
-            counts = await self._counters.get_many(USER, user_ids)
-            for record, count in zip(records, counts, strict=True):
-                if record is not None:
-                    await self._index.index(
-                        record.id, record.username, record.display_name, count["followers"]
-                    )
-                    indexed += 1
+            indexed += await self._index_users(user_ids)
             after = user_ids[-1]
         await self._index.mark_built()
         return indexed
@@ -96,7 +88,15 @@ class UserSearch:
         await self._index.update_followers(followers)
 
     async def index_user(self, user_id: int) -> None:
-        record = await self._users.get(user_id)
-        if record is not None:
-            (counts,) = await self._counters.get_many(USER, [user_id])
-            await self._index.index(record.id, record.username, record.display_name, counts["followers"])
+        await self._index_users([user_id])
+
+    async def _index_users(self, user_ids: Sequence[int]) -> int:
+        records = await self._users.get_many(user_ids)
+        counts = await self._counters.get_many(USER, user_ids)
+        people = [
+            Person(record.id, record.username, record.display_name, count["followers"])
+            for record, count in zip(records, counts, strict=True)
+            if record is not None
+        ]
+        await self._index.index(people)
+        return len(people)

@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pymongo import ASCENDING, DESCENDING
-from pymongo.errors import DuplicateKeyError
 
 from services.foundation.clock import utc_now
+from services.foundation.documents import insert_new
 from services.foundation.errors import DomainError, ErrorCode
 from services.foundation.pagination import Page
 
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 # Each followed tag is one more source merged into every home page read: bounded
 MAX_FOLLOWED_HASHTAGS = 100
-_DUPLICATE_KEY = 11000
 _CACHE_TTL_S = 24 * 3600
 _EMPTY = ""  # member of a cached empty set, so "no tags" differs from "not cached"
 _FILL = """
@@ -81,12 +80,8 @@ class HashtagFollows:
             "tag": tag,
             "created_at": utc_now(),
         }
-        try:
-            await self._follows.insert_one(document)
-        except DuplicateKeyError as exc:
-            if exc.code == _DUPLICATE_KEY:
-                return False
-            raise
+        if not await insert_new(self._follows, document):
+            return False
         await self._changed(user_id)
         return True
 

@@ -17,10 +17,10 @@ drop deleted posts from home feeds.
 
 from __future__ import annotations
 
-import heapq
 from typing import TYPE_CHECKING, Any
 
 from services.foundation.cluster_safe import ScriptBatch
+from services.foundation.documents import newest_unique
 from services.foundation.ids import MAX_ID
 
 if TYPE_CHECKING:
@@ -81,14 +81,7 @@ class TagWindows:
         exact (a window that cannot vouch for enough is completed from MongoDB)."""
         if not tags:
             return []
-        sources = list((await self._per_tag(tags, before, want)).values())
-        merged: list[int] = []
-        for post_id in heapq.merge(*sources, reverse=True):
-            if not merged or merged[-1] != post_id:
-                merged.append(post_id)
-            if len(merged) == want:
-                break
-        return merged
+        return newest_unique((await self._per_tag(tags, before, want)).values(), want)
 
     async def _per_tag(self, tags: Sequence[str], before: int | None, want: int) -> dict[str, list[int]]:
         windows = await self._read(tags, before, want)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from services.foundation.documents import DUPLICATE_KEY, insert_new
 from services.notifications.records import NotificationGroup
 
 if TYPE_CHECKING:
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 ACTORS_SHOWN = 3
 _SAMPLE_READ = 12  # newest items read to find ACTORS_SHOWN distinct actors (one may act often)
 _SETTLE_ATTEMPTS = 5
-_DUPLICATE_KEY = 11000
 _NEWEST = [("seq", DESCENDING), ("_id", DESCENDING)]
 _NEWEST_GROUPS = [("latest_seq", DESCENDING), ("_id", DESCENDING)]
 
@@ -71,15 +71,8 @@ class NotificationStore:
                 changes[row["group_id"]] = changes.get(row["group_id"], 0) - removed.deleted_count
         present = {row["_id"] for row in existing}
         for item_id, item in wanted_by_id.items():
-            added = 0
-            if item_id not in present:
-                try:
-                    await self._items.insert_one(item.to_document())
-                    added = 1
-                except DuplicateKeyError as exc:
-                    if exc.code != _DUPLICATE_KEY:
-                        raise
-            changes[item.group_id] = changes.get(item.group_id, 0) + added
+            added = item_id not in present and await insert_new(self._items, item.to_document())
+            changes[item.group_id] = changes.get(item.group_id, 0) + int(added)
         return changes
 
     async def settle(self, group_id: str) -> Settled:
@@ -172,7 +165,7 @@ class NotificationStore:
             )
         except DuplicateKeyError as exc:
             # The mark is already at or past `up_to`: the upsert collided with it
-            if exc.code != _DUPLICATE_KEY:
+            if exc.code != DUPLICATE_KEY:
                 raise
 
     async def count_unread(self, recipient_id: int, read_up_to: int) -> int:
