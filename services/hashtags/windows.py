@@ -17,20 +17,23 @@ drop deleted posts from home feeds.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import asyncio
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from services.foundation.cluster_safe import ScriptBatch
 from services.foundation.documents import newest_unique
 from services.foundation.ids import MAX_ID
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Awaitable, Iterable, Sequence
 
     import redis.asyncio as aioredis
 
     from services.posts.service import PostService
 
+T = TypeVar("T")
 WINDOW_TTL_S = 3 * 24 * 3600
+_STORE_CONCURRENCY = 8
 BUILDING_FLOOR = MAX_ID
 
 # Store ids in a window that exists, trimming it to its cap and raising its floor past what
@@ -84,22 +87,31 @@ class TagWindows:
         return newest_unique((await self._per_tag(tags, before, want)).values(), want)
 
     async def _per_tag(self, tags: Sequence[str], before: int | None, want: int) -> dict[str, list[int]]:
+        # A reader back after days may follow many cold tags: their MongoDB reads run side by side
+        limit = asyncio.Semaphore(_STORE_CONCURRENCY)
         windows = await self._read(tags, before, want)
         cold = [tag for tag, (_, floor, exists) in windows.items() if not exists or floor == BUILDING_FLOOR]
-        for tag in cold:
-            await self._build(tag)
         if cold:
+            await asyncio.gather(*(self._bounded(limit, self._build(tag)) for tag in cold))
             windows.update(await self._read(cold, before, want))
-        result: dict[str, list[int]] = {}
-        for tag, (ids, floor, _) in windows.items():
+
+        async def exact(tag: str, ids: list[int], floor: int) -> list[int]:
             trusted = [post_id for post_id in ids if post_id > floor]
             if floor > 0 and len(trusted) < want:
                 # Below the floor the window may miss posts: the index answers for that range
                 self.store_reads += 1
                 bound = min(before, floor + 1) if before is not None else floor + 1
-                trusted += await self._posts.tagged_ids_before(tag, bound, want - len(trusted))
-            result[tag] = trusted
-        return result
+                older = self._posts.tagged_ids_before(tag, bound, want - len(trusted))
+                trusted += await self._bounded(limit, older)
+            return trusted
+
+        found = await asyncio.gather(*(exact(tag, ids, floor) for tag, (ids, floor, _) in windows.items()))
+        return dict(zip(windows, found, strict=True))
+
+    @staticmethod
+    async def _bounded(limit: asyncio.Semaphore, work: Awaitable[T]) -> T:
+        async with limit:
+            return await work
 
     async def _read(
         self, tags: Iterable[str], before: int | None, want: int
