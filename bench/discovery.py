@@ -134,8 +134,25 @@ async def index_sizes(services: Any, queries: dict[str, list[str]]) -> dict[str,
         "ranked_prefix_set_cap": TOP_CAP,
         "lex_set_entries_max": max(lex_sizes),
         "lex_range_read_limit": LONG_QUERY_CANDIDATES,
-        "keys": await redis.dbsize(),
-        "used_memory_mb": round((await redis.info("memory"))["used_memory"] / 2**20, 1),
+        **await people_index_memory(redis),
+    }
+
+
+async def people_index_memory(redis: Any) -> dict[str, Any]:
+    """What the people index itself takes (MEMORY USAGE of every people:* key), apart from the
+    user records and counters the rebuild also cached."""
+    keys = [key async for key in redis.scan_iter("people:*", count=10_000)]
+    total = 0
+    for start in range(0, len(keys), 5_000):
+        async with redis.pipeline(transaction=False) as pipe:
+            for key in keys[start : start + 5_000]:
+                pipe.memory_usage(key)
+            total += sum(size or 0 for size in await pipe.execute())
+    return {
+        "people_index_keys": len(keys),
+        "people_index_mb": round(total / 2**20, 1),
+        "people_index_bytes_per_user": round(total / max(1, len(await redis.keys("people:terms:*")))),
+        "redis_used_memory_mb_all_keys": round((await redis.info("memory"))["used_memory"] / 2**20, 1),
     }
 
 
@@ -192,7 +209,8 @@ async def mongo_variant(
 
 def _prefixes(person: dict[str, Any]) -> list[str]:
     terms = search_terms(person["username"], person["display_name"])
-    return sorted({t[:n] for t in terms for n in range(2, min(len(t), MONGO_PREFIX_MAX) + 1)})
+    # Prefixes up to MONGO_PREFIX_MAX characters, and every whole term (for exact usernames)
+    return sorted({t[:n] for t in terms for n in range(2, min(len(t), MONGO_PREFIX_MAX) + 1)} | terms)
 
 
 def planner_evidence(client: Any, queries: dict[str, list[str]]) -> dict[str, Any]:

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 # Names read for a long query. More matches than this means the query is still short for the
 # network; the page then ranks the first matches in name order (docs/social.md)
 LONG_QUERY_CANDIDATES = 500
+# Ids read per query (few large pages: the stand-in scans for an id range), indexed per batch
+_REBUILD_PAGE = 10_000
 _REBUILD_BATCH = 500
 
 # (exact username match, followers, user id): higher ranks first, and it is the keyset cursor
@@ -78,8 +80,9 @@ class UserSearch:
         """Index every account (after the index was lost, or first deployed); returns how many."""
         indexed = 0
         after: int | None = None
-        while user_ids := await self._users.page_ids(after, _REBUILD_BATCH):
-            indexed += await self._index_users(user_ids)
+        while user_ids := await self._users.page_ids(after, _REBUILD_PAGE):
+            for start in range(0, len(user_ids), _REBUILD_BATCH):
+                indexed += await self._index_users(user_ids[start : start + _REBUILD_BATCH])
             after = user_ids[-1]
         await self._index.mark_built()
         return indexed
