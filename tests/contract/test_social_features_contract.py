@@ -8,7 +8,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from services.accounts.users import UserService
-from services.counters.service import NOTICE, POST, USER, CounterService
+from services.counters.service import NOTICE, CounterService
 from services.engagement.comments import CommentService
 from services.engagement.likes import LikeService
 from services.foundation.events import EventBus
@@ -21,7 +21,7 @@ from services.notifications.store import NotificationStore
 from services.posts.service import PostService
 from services.posts.store import PostStore
 from services.social.follows import FollowService
-from tests.contract.test_social_contract import NoQueue
+from tests.contract.test_social_contract import NoQueue, register_exact_counts
 
 
 @pytest.fixture
@@ -50,12 +50,8 @@ async def world(contract_db: Any, contract_redis: Any) -> dict[str, Any]:
     tags = HashtagFollows(contract_db, contract_redis, ids)
     for service in (users, posts, follows, likes, comments, notifications, tags):
         await service.ensure_indexes()
+    register_exact_counts(counters, posts, follows, likes, comments)
     counters.register_exact(NOTICE, "activities", notifications.exact_counts)
-    for field, exact in (("likes", likes.exact_like_counts), ("comments", comments.exact_comment_counts)):
-        counters.register_exact(POST, field, exact)
-    for field, exact in (("followers", follows.exact_followers), ("following", follows.exact_following)):
-        counters.register_exact(USER, field, exact)
-    counters.register_exact(USER, "posts", posts.exact_post_counts)
     people = {
         name: (await users.sign_up(name, "password-1", None)).id for name in ("ann", "ben", "cat", "dan")
     }
