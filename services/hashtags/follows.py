@@ -86,7 +86,7 @@ class HashtagFollows:
         return True
 
     async def unfollow(self, user_id: int, tag: str) -> bool:
-        result = await self._follows.delete_one({"_id": f"{user_id}:{tag}"})
+        result = await self._follows.delete_one({"_id": f"{user_id}:{tag}", "user_id": user_id})
         if not result.deleted_count:
             return False
         await self._changed(user_id)

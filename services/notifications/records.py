@@ -21,6 +21,16 @@ def notification_group_id(recipient_id: int, kind: NotificationKind, subject: st
     return f"{recipient_id}:{kind.value}:{subject}"
 
 
+def recipient_of(group_id: str) -> int:
+    return int(group_id.split(":", 1)[0])
+
+
+def group_filter(group_id: str) -> dict[str, Any]:
+    """A group's id with the shard key of both collections (recipient_id), so that on a sharded
+    cluster the group and its items are reached on one shard (docs/scaling.md)."""
+    return {"_id": group_id, "recipient_id": recipient_of(group_id)}
+
+
 @dataclass(frozen=True, slots=True)
 class Contribution:
     """One thing someone did that one recipient should hear about. `source` names the fact it

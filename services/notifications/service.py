@@ -18,6 +18,7 @@ from services.foundation.cluster_safe import publish
 from services.foundation.pagination import Page
 from services.notifications import sources
 from services.notifications.job_names import NotificationJob
+from services.notifications.records import recipient_of
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
@@ -39,10 +40,6 @@ _SYNC_ROUNDS = 3
 
 def notifications_channel(user_id: int) -> str:
     return f"live:notifications:{user_id}"
-
-
-def recipient_of(group_id: str) -> int:
-    return int(group_id.split(":", 1)[0])
 
 
 class NotificationService:

@@ -17,7 +17,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from services.foundation.documents import DUPLICATE_KEY, insert_new
-from services.notifications.records import NotificationGroup
+from services.notifications.records import NotificationGroup, group_filter, recipient_of
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -61,13 +61,17 @@ class NotificationStore:
         """Make the items of `source` exactly `wanted`; returns each touched group with the
         change in its item count that this call made (0 when it found the work already done)."""
         existing = (
-            await self._items.find({"source": source}, {"group_id": 1}).sort("_id", ASCENDING).to_list(None)
+            await self._items.find({"source": source}, {"group_id": 1, "recipient_id": 1})
+            .sort("_id", ASCENDING)
+            .to_list(None)
         )
         wanted_by_id = {item.item_id: item for item in wanted}
         changes: dict[str, int] = {}
         for row in existing:
             if row["_id"] not in wanted_by_id:
-                removed = await self._items.delete_one({"_id": row["_id"]})
+                removed = await self._items.delete_one(
+                    {"_id": row["_id"], "recipient_id": row["recipient_id"]}
+                )
                 changes[row["group_id"]] = changes.get(row["group_id"], 0) - removed.deleted_count
         present = {row["_id"] for row in existing}
         for item_id, item in wanted_by_id.items():
@@ -87,23 +91,25 @@ class NotificationStore:
 
     async def _newest_items(self, group_id: str) -> list[dict[str, Any]]:
         return await (
-            self._items.find({"group_id": group_id}).sort(_NEWEST).limit(_SAMPLE_READ).to_list(_SAMPLE_READ)
+            self._items.find({"group_id": group_id, "recipient_id": recipient_of(group_id)})
+            .sort(_NEWEST)
+            .limit(_SAMPLE_READ)
+            .to_list(_SAMPLE_READ)
         )
 
     async def _write_group(self, group_id: str, newest: list[dict[str, Any]]) -> Settled:
         if not newest:
-            await self._groups.delete_one({"_id": group_id})
+            await self._groups.delete_one(group_filter(group_id))
             return Settled(None, created=False)
         actors = list(dict.fromkeys(row["actor_id"] for row in newest))[:ACTORS_SHOWN]
         top = newest[0]
         nid = self._ids.next_id()
         document = await self._groups.find_one_and_update(
-            {"_id": group_id},
+            group_filter(group_id),
             {
                 "$set": {"actor_ids": actors, "latest_seq": top["seq"], "latest_at": top["at"]},
                 "$setOnInsert": {
                     "nid": nid,
-                    "recipient_id": top["recipient_id"],
                     "kind": top["kind"],
                     "subject": top["subject"],
                     "post_id": top["post_id"],
@@ -130,8 +136,8 @@ class NotificationStore:
         )
         group_ids = [row["_id"] for row in oldest]
         # Items first: a group whose items are gone is deleted by the next settle anyway
-        await self._items.delete_many({"group_id": {"$in": group_ids}})
-        await self._groups.delete_many({"_id": {"$in": group_ids}})
+        await self._items.delete_many({"recipient_id": recipient_id, "group_id": {"$in": group_ids}})
+        await self._groups.delete_many({"recipient_id": recipient_id, "_id": {"$in": group_ids}})
         return group_ids
 
     async def remove_post(self, post_id: int) -> list[NotificationGroup]:
@@ -142,7 +148,7 @@ class NotificationStore:
         return [NotificationGroup.from_document(row) for row in rows]
 
     async def get(self, group_id: str) -> NotificationGroup | None:
-        row = await self._groups.find_one({"_id": group_id})
+        row = await self._groups.find_one(group_filter(group_id))
         return NotificationGroup.from_document(row) if row is not None else None
 
     async def page(self, recipient_id: int, before: int | None, limit: int) -> list[NotificationGroup]:
