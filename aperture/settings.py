@@ -182,6 +182,16 @@ class Settings:
             "MAX_REBUILD_FOLLOWEES", "Followed accounts read when a feed is rebuilt or paged past its cache."
         ),
     )
+    hashtag_window_cap: int = field(
+        default=200,
+        metadata=_env(
+            "HASHTAG_WINDOW_CAP", "Newest post ids cached per hashtag (hashtag pages, followed tags)."
+        ),
+    )
+    notification_groups_kept: int = field(
+        default=500,
+        metadata=_env("NOTIFICATION_GROUPS_KEPT", "Newest notification groups kept per user; older ones go."),
+    )
     live_catch_up_window_s: int = field(
         default=300,
         metadata=_env(

@@ -12,6 +12,7 @@ from dataloaders.post_counts_by_id import PostCountsByIdLoader
 from dataloaders.user_by_id import UserByIdLoader
 from dataloaders.user_counts_by_id import UserCountsByIdLoader
 from dataloaders.viewer_follow_by_user_id import ViewerFollowByUserIdLoader
+from dataloaders.viewer_hashtag_follow_by_name import ViewerHashtagFollowByNameLoader
 from dataloaders.viewer_like_by_post_id import ViewerLikeByPostIdLoader
 
 if TYPE_CHECKING:
@@ -56,6 +57,10 @@ class Loaders:
     @cached_property
     def follows_viewer(self) -> FollowsViewerByUserIdLoader:
         return FollowsViewerByUserIdLoader(self._services.follows, self._viewer_id)
+
+    @cached_property
+    def viewer_follows_hashtag(self) -> ViewerHashtagFollowByNameLoader:
+        return ViewerHashtagFollowByNameLoader(self._services.hashtags.follows, self._viewer_id)
 
 
 def build_loaders(services: Services, viewer_id: int | None) -> Loaders:

@@ -34,6 +34,8 @@ MUTATION_BUCKETS: dict[str, Bucket] = {
     "createPost": Bucket.POST,
     "deletePost": Bucket.POST,
     "follow": Bucket.FOLLOW,
+    "followHashtag": Bucket.FOLLOW,
+    "unfollowHashtag": Bucket.FOLLOW,
     "unfollow": Bucket.FOLLOW,
     "likePost": Bucket.LIKE,
     "unlikePost": Bucket.LIKE,

@@ -20,11 +20,14 @@ from redis.exceptions import RedisError
 
 from aperture import metrics
 from aperture.logs import request_id_var
-from jobs import archive, counters, media, timeline
+from jobs import archive, counters, discovery, media, notifications, timeline
 from services.archive.job_names import ArchiveJob
 from services.counters.job_names import CounterJob
+from services.discovery.job_names import DiscoveryJob
 from services.foundation.job_queue import REQUEST_ID_KWARG
+from services.hashtags.job_names import HashtagJob
 from services.media.job_names import MediaJob
+from services.notifications.job_names import NotificationJob
 from services.timeline.job_names import TimelineJob
 
 if TYPE_CHECKING:
@@ -72,6 +75,13 @@ JOBS: Mapping[JobName, JobSpec] = {
     MediaJob.EXPIRE_UPLOADS: JobSpec(media.expire_uploads, timeout_s=600),
     ArchiveJob.ARCHIVE_POSTS: JobSpec(archive.archive_posts, timeout_s=600),
     ArchiveJob.PROMOTE_POST: JobSpec(archive.promote_post, timeout_s=120),
+    NotificationJob.SYNC_LIKE: JobSpec(notifications.sync_like, timeout_s=60),
+    NotificationJob.SYNC_COMMENT: JobSpec(notifications.sync_comment, timeout_s=60),
+    NotificationJob.SYNC_FOLLOW: JobSpec(notifications.sync_follow, timeout_s=60),
+    NotificationJob.SYNC_CAPTION: JobSpec(notifications.sync_caption, timeout_s=60),
+    NotificationJob.FORGET_POST: JobSpec(notifications.forget_post, timeout_s=120),
+    HashtagJob.SYNC_POST_TAGS: JobSpec(discovery.sync_post_tags, timeout_s=60),
+    DiscoveryJob.REBUILD_PEOPLE_INDEX: JobSpec(discovery.rebuild_people_index, timeout_s=900),
 }
 
 

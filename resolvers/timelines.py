@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from services.posts.records import PostRecord
 
 
-async def _hydrated_page(info: Info, page: Page[PostRecord], after_key: int | None) -> EdgePage[HydratedPost]:
+async def hydrated_page(info: Info, page: Page[PostRecord], after_key: int | None) -> EdgePage[HydratedPost]:
     posts = await hydrate_posts(info.context.loaders, page.items, connection_node_fields(info))
     return EdgePage(
         edges=[Edge(post.record.id, post) for post in posts],
@@ -34,7 +34,7 @@ async def home_timeline(info: Info, user_id: int, first: int, after: str | None)
     after_key = decode_cursor(after)
     viewer_id = info.context.require_viewer()
     page = await info.context.services.home.page(viewer_id, after_key, limit)
-    return await _hydrated_page(info, page, after_key)
+    return await hydrated_page(info, page, after_key)
 
 
 async def user_timeline(info: Info, author_id: int, first: int, after: str | None) -> EdgePage[HydratedPost]:
@@ -44,4 +44,4 @@ async def user_timeline(info: Info, author_id: int, first: int, after: str | Non
     page = await info.context.services.posts.author_posts(
         author_id, after_key, limit, include_own_hidden=viewer_id == author_id
     )
-    return await _hydrated_page(info, page, after_key)
+    return await hydrated_page(info, page, after_key)

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers import accounts, interactions, posts, uploads
+from resolvers import accounts, hashtags, interactions, notifications, posts, uploads
 from resolvers.context import Info
 from schema.payload_errors import as_payload
 from schema.types.account import AuthPayload, SignOutPayload, UpdateProfilePayload
+from schema.types.hashtag import HashtagFollowPayload
+from schema.types.notification import MarkNotificationsReadPayload
 from schema.types.payloads import (
     AddCommentPayload,
     CreatePostPayload,
@@ -101,3 +103,25 @@ class Mutation:
     async def delete_comment(self, info: Info, id: strawberry.ID) -> DeleteCommentPayload:  # noqa: A002 - GraphQL argument name
         outcome = interactions.delete_comment(info, id)
         return await as_payload(DeleteCommentPayload, outcome, DeleteCommentPayload.for_comment_id)
+
+    @strawberry.mutation(
+        description="Mark the viewer's notification groups read up to `upTo` (a cursor of "
+        "viewer.notifications; all of them when omitted). The mark never moves back."
+    )
+    async def mark_notifications_read(
+        self, info: Info, up_to: str | None = None
+    ) -> MarkNotificationsReadPayload:
+        outcome = notifications.mark_read(info, up_to)
+        return await as_payload(MarkNotificationsReadPayload, outcome, MarkNotificationsReadPayload.for_count)
+
+    @strawberry.mutation(
+        description="Follow a hashtag: its posts join the viewer's home timeline. Idempotent; at most 100."
+    )
+    async def follow_hashtag(self, info: Info, name: str) -> HashtagFollowPayload:
+        outcome = hashtags.follow_hashtag(info, name, follow=True)
+        return await as_payload(HashtagFollowPayload, outcome, HashtagFollowPayload.for_change)
+
+    @strawberry.mutation(description="Stop following a hashtag. Idempotent.")
+    async def unfollow_hashtag(self, info: Info, name: str) -> HashtagFollowPayload:
+        outcome = hashtags.follow_hashtag(info, name, follow=False)
+        return await as_payload(HashtagFollowPayload, outcome, HashtagFollowPayload.for_change)

@@ -4,9 +4,10 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from resolvers import subscriptions
+from resolvers import notifications, subscriptions
 from resolvers.context import Info
 from schema.types.live import HomeTimelineEvent, PostUpdate
+from schema.types.notification import NotificationEvent
 
 
 @strawberry.type
@@ -32,3 +33,11 @@ class Subscription:
     async def post_updates(self, info: Info, id: strawberry.ID) -> AsyncGenerator[PostUpdate, None]:  # noqa: A002 - GraphQL argument name
         async for state in subscriptions.post_updates(info, id):
             yield PostUpdate.from_state(state)
+
+    @strawberry.subscription(
+        description="The viewer's notifications as they change: new or updated groups, removed groups and "
+        "read marks, each with the unread count. Authenticate as for homeTimelineUpdates."
+    )
+    async def notification_events(self, info: Info) -> AsyncGenerator[NotificationEvent, None]:
+        async for live in notifications.notification_events(info):
+            yield NotificationEvent.from_live(live)

@@ -17,12 +17,19 @@ from services.accounts.sign_in_failures import SignInFailures
 from services.accounts.users import UserService
 from services.archive.service import ArchiveService
 from services.counters.service import CounterService
+from services.discovery.people_index import PeopleIndex
+from services.discovery.search import UserSearch
+from services.discovery.suggestions import SuggestionService
 from services.engagement.comments import CommentService
 from services.engagement.likes import LikeService
 from services.foundation.events import EventBus
 from services.foundation.id_leases import NodeLease
 from services.foundation.ids import IdGenerator
 from services.foundation.stores import redis_is_cluster
+from services.hashtags.follows import HashtagFollows
+from services.hashtags.service import FollowedHashtagPosts, HashtagService
+from services.hashtags.trending import TrendingHashtags
+from services.hashtags.windows import TagWindows
 from services.live.channels import LiveEvents
 from services.live.home_stream import HomeStream
 from services.live.hub import LiveHub
@@ -30,6 +37,10 @@ from services.live.post_stream import PostStream
 from services.media.compose import PostComposer
 from services.media.processing import MediaProcessor
 from services.media.uploads import UploadService
+from services.notifications.service import NotificationService
+from services.notifications.sources import Contributions
+from services.notifications.store import NotificationStore
+from services.notifications.stream import NotificationStream
 from services.posts.service import PostService
 from services.posts.store import PostStore
 from services.social.follows import FollowService
@@ -78,6 +89,11 @@ class Services:
     composer: PostComposer
     archive: ArchiveService
     sign_in_failures: SignInFailures
+    hashtags: HashtagService
+    search: UserSearch
+    suggestions: SuggestionService
+    notifications: NotificationService
+    notification_stream: NotificationStream
 
     def forget_process_state(self) -> None:
         """Drop what this process remembers of the stores (throttles, schedules, cached bounds),
@@ -96,6 +112,8 @@ class Services:
             self.likes,
             self.comments,
             self.uploads,
+            self.hashtags,
+            self.notifications,
         ):
             await service.ensure_indexes()
 
@@ -109,7 +127,7 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
     await node_lease.acquire()
     node_lease.start()
     hasher = PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib)
-    users = UserService(db, redis, ids, hasher)
+    users = UserService(db, redis, ids, hasher, bus=bus)
     counters = CounterService(db, redis, queue, bus=bus, flush_delay_s=settings.counter_flush_delay_s)
     post_store = PostStore(db, stores.archive_db, redis)
     posts = PostService(post_store, redis, ids, users, counters, bus=bus)
@@ -131,6 +149,9 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
     )
     live = LiveEvents(redis)
     live_hub = LiveHub(redis, prefetch=live.prefetcher(posts))
+    likes = LikeService(db, redis, ids, posts, counters, bus=bus)
+    comments = CommentService(db, ids, posts, counters, bus=bus)
+    hashtags = _build_hashtags(stores, queue, posts, ids)
     follower_index = FollowerIndex(redis, follows, settings.inactive_days * DAY_S, settings.fanout_page_size)
     home = HomeTimeline(
         settings=settings,
@@ -140,6 +161,18 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
         posts=posts,
         follows=follows,
         follower_index=follower_index,
+        extra_sources=[FollowedHashtagPosts(hashtags.follows, hashtags.windows)],
+    )
+    people = PeopleIndex(redis)
+    notifications = NotificationService(
+        store=NotificationStore(db, ids),
+        contributions=Contributions(
+            users=users, posts=posts, likes=likes, comments=comments, follows=follows
+        ),
+        counters=counters,
+        queue=queue,
+        redis=redis,
+        groups_kept=settings.notification_groups_kept,
     )
     return Services(
         settings=settings,
@@ -154,8 +187,8 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
         counters=counters,
         follows=follows,
         posts=posts,
-        likes=LikeService(db, redis, ids, posts, counters, bus=bus),
-        comments=CommentService(db, ids, posts, counters, bus=bus),
+        likes=likes,
+        comments=comments,
         presence=presence,
         live=live,
         live_hub=live_hub,
@@ -195,4 +228,20 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
         ),
         home=home,
         follower_index=follower_index,
+        hashtags=hashtags,
+        search=UserSearch(users=users, counters=counters, index=people, queue=queue),
+        suggestions=SuggestionService(users=users, follows=follows, counters=counters, index=people),
+        notifications=notifications,
+        notification_stream=NotificationStream(notifications=notifications, hub=live_hub),
+    )
+
+
+def _build_hashtags(stores: Stores, queue: JobQueue, posts: PostService, ids: IdGenerator) -> HashtagService:
+    windows = TagWindows(stores.redis, posts, stores.settings.hashtag_window_cap)
+    return HashtagService(
+        posts=posts,
+        queue=queue,
+        windows=windows,
+        follows=HashtagFollows(stores.db, stores.redis, ids),
+        trending=TrendingHashtags(stores.redis),
     )

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aperture import metrics
+from services.accounts.events import AccountCreated, ProfileUpdated
 from services.archive.events import PostsMovedTier
 from services.counters.events import CountsChanged, CountsSettled
-from services.counters.service import POST, USER
+from services.counters.service import NOTICE, POST, USER
 from services.engagement.events import CommentAdded, CommentDeleted, LikeAdded, LikeRemoved
 from services.media.events import MediaProcessed
 from services.posts.events import ArchivedPostsRead, PostBecameVisible, PostDeleted
@@ -26,18 +27,23 @@ if TYPE_CHECKING:
     from services.posts.records import PostRecord
 
 # Events that nothing reacts to yet; listed so that a reader sees they exist and are published
-UNHANDLED = (LikeAdded, LikeRemoved, CommentAdded, CommentDeleted)
+UNHANDLED: tuple[type, ...] = ()
 
 
 def wire_reactions(services: Services) -> None:
     bus, live, fanout, classes = services.bus, services.live, services.fanout, services.classes
+    notifications = services.notifications
 
     # Posts
     bus.subscribe(PostBecameVisible, lambda e: fanout.on_post_visible(e.post))
+    bus.subscribe(PostBecameVisible, lambda e: services.hashtags.on_post_changed(e.post))
+    bus.subscribe(PostBecameVisible, lambda e: notifications.on_post_visible(e.post))
     bus.subscribe(PostDeleted, lambda e: services.media.purge_later(e.post))
     bus.subscribe(PostDeleted, lambda e: _if_was_visible(e, services.recent.on_deleted))
     bus.subscribe(PostDeleted, lambda e: _if_was_visible(e, lambda p: live.post_deleted(p.id, p.author_id)))
     bus.subscribe(PostDeleted, lambda e: _if_was_visible(e, fanout.on_post_deleted))
+    bus.subscribe(PostDeleted, lambda e: _if_was_visible(e, services.hashtags.on_post_changed))
+    bus.subscribe(PostDeleted, lambda e: _if_was_visible(e, notifications.on_post_deleted))
     bus.subscribe(ArchivedPostsRead, lambda e: services.archive.on_cold_reads(e.post_ids))
     bus.subscribe(PostsMovedTier, lambda e: services.posts.forget(e.post_ids))
 
@@ -48,10 +54,23 @@ def wire_reactions(services: Services) -> None:
     bus.subscribe(FollowRemoved, lambda e: classes.on_unfollow(e.follower_id, e.followee_id))
     bus.subscribe(FollowRemoved, lambda e: live.author_removed_for_user(e.follower_id, e.followee_id))
     bus.subscribe(FollowRemoved, lambda e: fanout.on_unfollow(e.follower_id, e.followee_id))
+    bus.subscribe(FollowAdded, lambda e: notifications.on_follow(e.follower_id, e.followee_id))
+    bus.subscribe(FollowRemoved, lambda e: notifications.on_follow(e.follower_id, e.followee_id))
+
+    # Engagement: notifications (counts move through `counters`)
+    bus.subscribe(LikeAdded, lambda e: notifications.on_like(e.post_id, e.user_id, e.post_author_id))
+    bus.subscribe(LikeRemoved, lambda e: notifications.on_like(e.post_id, e.user_id, e.post_author_id))
+    bus.subscribe(CommentAdded, lambda e: notifications.on_comment(e.comment_id, e.post_id))
+    bus.subscribe(CommentDeleted, lambda e: notifications.on_comment(e.comment_id, e.post_id))
+
+    # Accounts: the people index (a new account is findable at once)
+    bus.subscribe(AccountCreated, lambda e: services.search.index_user(e.user_id))
+    bus.subscribe(ProfileUpdated, lambda e: services.search.index_user(e.user_id))
 
     # Counters
     bus.subscribe(CountsChanged, lambda e: live.counts_changed(e.kind, e.entity_id))
     bus.subscribe(CountsSettled, lambda e: _if_followers(e, fanout.on_follower_counts))
+    bus.subscribe(CountsSettled, lambda e: _if_followers(e, services.search.on_follower_counts))
 
     # Timeline delivery reaches open screens
     bus.subscribe(
@@ -80,6 +99,7 @@ def register_exact_counters(services: Services) -> None:
     counters.register_exact(USER, "following", services.follows.exact_following)
     counters.register_exact(POST, "likes", services.likes.exact_like_counts)
     counters.register_exact(POST, "comments", services.comments.exact_comment_counts)
+    counters.register_exact(NOTICE, "activities", services.notifications.exact_counts)
 
 
 async def _if_was_visible(event: PostDeleted, react: Callable[[PostRecord], Awaitable[object]]) -> None:

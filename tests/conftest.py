@@ -72,6 +72,8 @@ def settings(session_tmp: Path, redis_url: str) -> Settings:
         recent_cap=10,
         famous_threshold=8,
         promote_after_reads=3,
+        hashtag_window_cap=4,
+        notification_groups_kept=5,
         # Limits stay on, so every request goes through them, with budgets no test reaches;
         # tests/test_gateway_limits.py sets small ones
         rate_limits=",".join(f"{bucket.value}=1000000" for bucket in Bucket),

@@ -400,3 +400,52 @@ async def test_keys_are_spread_over_every_node(
         finally:
             await node.aclose()
     assert all(size > 0 for size in sizes), sizes
+
+
+async def test_notifications_hashtags_and_search_on_a_cluster(
+    cluster_api: Api, cluster_services: Services, cluster_settings: Settings, run_cluster_jobs: RunJobs
+) -> None:
+    """Every script of the social packages (tag windows, followed-tag cache, trending, the people
+    index, notification counts) and the notification channel, on three nodes."""
+    api = cluster_api
+    author, reader, fan = (
+        await api.new_user("author"),
+        await api.new_user("reader"),
+        await api.new_user("fan"),
+    )
+    await api.gql(
+        'mutation { updateProfile(displayName: "Zoë Clusterova") { errors { code } } }', token=author.token
+    )
+    await api.gql('mutation { followHashtag(name: "#Nodes") { changed } }', token=reader.token)
+    client = await LiveClient.connect(cluster_settings.base_url, author.token)
+    try:
+        assert await client.acknowledged()
+        await client.subscribe(
+            "subscription { notificationEvents { type unreadCount group { kind totalCount } } }"
+        )
+        await asyncio.sleep(0.3)
+        tagged = [await create_post(api, author, f"#nodes {n} with @{reader.username}") for n in range(5)]
+        await api.gql(LIKE, {"p": tagged[0]}, token=fan.token)
+        await follow(api, fan, author)
+        await run_cluster_jobs()
+        kinds = set()
+        for _ in range(2):
+            event = (await client.next_data())["notificationEvents"]
+            kinds.add(event["group"]["kind"])
+        assert kinds == {"LIKE", "FOLLOW"}
+    finally:
+        await client.close()
+    mentions = "{ viewer { notifications(first: 10) { edges { node { kind } } } } }"
+    seen = (await api.gql(mentions, token=reader.token))["viewer"]["notifications"]["edges"]
+    assert [edge["node"]["kind"] for edge in seen] == ["MENTION"] * 5
+    page = '{ hashtag(name: "NODES") { posts(first: 10) { edges { node { id } } } } }'
+    assert [e["node"]["id"] for e in (await api.gql(page))["hashtag"]["posts"]["edges"]] == tagged[::-1]
+    assert await scroll(api, reader, 4) == tagged[::-1]
+    trending = "{ trendingHashtags(first: 3) { edges { node { name } authorCount } } }"
+    assert (await api.gql(trending))["trendingHashtags"]["edges"] == [
+        {"node": {"name": "nodes"}, "authorCount": 1}
+    ]
+    search = "query($q: String!) { searchUsers(query: $q, first: 5) { edges { node { username } } } }"
+    for query in ("zo", "zoe cluster", "clusterova"):
+        found = (await api.gql(search, {"q": query}))["searchUsers"]["edges"]
+        assert author.username in [edge["node"]["username"] for edge in found], query

@@ -49,9 +49,13 @@ from services.counters.service import (
     dirty_shard_key,
     flushing_shard_key,
 )
+from services.discovery.people_index import BUILT_KEY, POPULAR_KEY, lex_key, terms_key, top_key
 from services.engagement.likes import liked_key
 from services.foundation.id_leases import node_lease_key
 from services.foundation.job_queue import WAKE_KEY
+from services.hashtags.follows import followed_tags_key, followed_tags_version_key
+from services.hashtags.trending import TAGS_KEY, tag_authors_key
+from services.hashtags.windows import window_floor_key, window_key
 from services.live.channels import watch_key
 from services.media.processing import MEDIA_EVENTS
 from services.posts.service import post_key
@@ -104,6 +108,14 @@ PATTERNS: dict[Callable[..., str], tuple[Any, ...]] = {
     persisted_query_key: ("ab" * 32,),
     failures_key: ("alice",),
     known_key: ("alice",),
+    window_key: ("café",),
+    window_floor_key: ("café",),
+    followed_tags_key: (7,),
+    followed_tags_version_key: (7,),
+    tag_authors_key: ("café",),
+    top_key: ("mi",),
+    lex_key: ("mina",),
+    terms_key: (7,),
 }
 # Fixed keys, each used alone or with its group below.
 CONSTANTS = {
@@ -113,6 +125,9 @@ CONSTANTS = {
     "CURSOR_KEY": CURSOR_KEY,
     "MEDIA_EVENTS": MEDIA_EVENTS,
     "WAKE_KEY": WAKE_KEY,
+    "TAGS_KEY": TAGS_KEY,
+    "POPULAR_KEY": POPULAR_KEY,
+    "BUILT_KEY": BUILT_KEY,
 }
 
 
@@ -148,6 +163,16 @@ def tagged_sign_ins(user_id: int) -> list[str]:
     return [failures_key(f"user{user_id}"), known_key(f"user{user_id}")]
 
 
+def tagged_tag_window(tag_number: int) -> list[str]:
+    """hashtags.windows._STORE and _BEGIN on a tag's window and its floor."""
+    return [window_key(f"tag{tag_number}"), window_floor_key(f"tag{tag_number}")]
+
+
+def tagged_followed_tags(user_id: int) -> list[str]:
+    """hashtags.follows._FILL: a user's cached followed tags, filled only at an unchanged version."""
+    return [followed_tags_key(user_id), followed_tags_version_key(user_id)]
+
+
 # Keys used together in one script, transaction or multi-key command, per entity id.
 GROUPS: dict[str, Callable[[int], list[str]]] = {
     "feed": tagged_feed,
@@ -156,6 +181,8 @@ GROUPS: dict[str, Callable[[int], list[str]]] = {
     "follower index": tagged_follower_index,
     "rate limits": tagged_budgets,
     "sign-ins": tagged_sign_ins,
+    "tag window": tagged_tag_window,
+    "followed tags": tagged_followed_tags,
 }
 # Fixed keys used together: user_classes._FINISH_PROMOTION moves an id from one set to the other.
 FIXED_GROUPS: dict[str, list[str]] = {"famous": [FAMOUS, PROMOTING]}
@@ -169,6 +196,8 @@ TAGS = {
     "famous": "famous",
     # Usernames are hashed into the tag, so that a long one makes no long key
     "sign-ins": hashlib.sha256(b"user7").hexdigest()[:32],
+    "tag window": "tag7",
+    "followed tags": "7",
 }
 
 

@@ -42,6 +42,11 @@ VIEWER_DEPENDENT_FIELDS = frozenset(
         ("User", "homeTimeline"),
         ("User", "posts"),  # the author's own processing posts
         ("Comment", "post"),  # null when the viewer may not see it
+        ("User", "notifications"),
+        ("User", "unreadNotificationCount"),
+        ("User", "followedHashtags"),
+        ("User", "suggestedUsers"),
+        ("Hashtag", "viewerFollows"),
     }
 )
 SHARE_KEY_FIELDS = frozenset({("Post", "viewerHasLiked")})

@@ -29,6 +29,16 @@ def page_info(keys: list[int], has_next: bool, has_previous: bool) -> PageInfo:
     )
 
 
+def cursor_page_info(cursors: list[str], has_next: bool, has_previous: bool) -> PageInfo:
+    """Page info of a list whose cursors are not single keys (ranked lists)."""
+    return PageInfo(
+        has_next_page=has_next,
+        has_previous_page=has_previous,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else None,
+    )
+
+
 @strawberry.type
 class PostEdge:
     cursor: str

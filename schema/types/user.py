@@ -5,10 +5,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from resolvers import graph, timelines, user_fields
+from resolvers import graph, hashtags, notifications, people, timelines, user_fields
 from resolvers.context import Info
 from resolvers.cursors import encode_cursor
 from resolvers.global_ids import to_global_id
+from schema.types import hashtag as hashtag_types
+from schema.types import notification as notification_types
+from schema.types import people as people_types
 from schema.types import post as post_types
 from schema.types.common import Node
 from schema.types.connections import UserConnection, UserEdge, page_info
@@ -17,10 +20,18 @@ from services.timeline.user_classes import UserClass
 if TYPE_CHECKING:
     from resolvers.pages import EdgePage
     from schema.types.connections import PostConnection
+    from schema.types.hashtag import HashtagConnection
+    from schema.types.notification import NotificationGroupConnection
+    from schema.types.people import SuggestedUserConnection
     from services.accounts.users import UserRecord
 
 PostConnectionRef = Annotated["PostConnection", strawberry.lazy("schema.types.connections")]
 UserConnectionRef = Annotated["UserConnection", strawberry.lazy("schema.types.connections")]
+NotificationConnectionRef = Annotated[
+    "NotificationGroupConnection", strawberry.lazy("schema.types.notification")
+]
+HashtagConnectionRef = Annotated["HashtagConnection", strawberry.lazy("schema.types.hashtag")]
+SuggestedUserConnectionRef = Annotated["SuggestedUserConnection", strawberry.lazy("schema.types.people")]
 
 
 UserClassEnum = strawberry.enum(
@@ -100,6 +111,33 @@ class User(Node):
     async def settings(self, info: Info) -> AccountSettings:
         record = await user_fields.account_settings(info, self.row_id)
         return AccountSettings(last_seen_at=record.last_seen_at, user_class=record.user_class)
+
+    @strawberry.field(description="Grouped notifications, newest activity first. Only readable as `viewer`.")
+    async def notifications(
+        self, info: Info, first: int, after: str | None = None
+    ) -> NotificationConnectionRef:
+        return notification_types.notification_connection(
+            await notifications.notifications(info, self.row_id, first, after)
+        )
+
+    @strawberry.field(description="Notification groups with activity since the read mark. Only as `viewer`.")
+    async def unread_notification_count(self, info: Info) -> int:
+        return await notifications.unread_count(info, self.row_id)
+
+    @strawberry.field(description="Hashtags this user follows, most recent first. Only readable as `viewer`.")
+    async def followed_hashtags(
+        self, info: Info, first: int, after: str | None = None
+    ) -> HashtagConnectionRef:
+        return hashtag_types.hashtag_connection(
+            await hashtags.followed_hashtags(info, self.row_id, first, after)
+        )
+
+    @strawberry.field(
+        description="Accounts to follow: followed by people this user follows, then popular ones. "
+        "Only readable as `viewer`."
+    )
+    async def suggested_users(self, info: Info, first: int) -> SuggestedUserConnectionRef:
+        return people_types.suggestion_connection(await people.suggested_users(info, self.row_id, first))
 
 
 def user_connection(page: EdgePage[UserRecord]) -> UserConnection:

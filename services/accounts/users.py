@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
+from services.accounts.events import AccountCreated, ProfileUpdated
 from services.foundation.clock import utc_now
 from services.foundation.cluster_safe import mget
 from services.foundation.errors import DomainError, ErrorCode
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     import redis.asyncio as aioredis
     from pymongo.asynchronous.database import AsyncDatabase
 
+    from services.foundation.events import EventBus
     from services.foundation.ids import IdGenerator
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9_.]{3,30}")
@@ -126,7 +128,10 @@ class UserService:
         redis: aioredis.Redis,
         ids: IdGenerator,
         hasher: PasswordHasher | None = None,
+        *,
+        bus: EventBus,
     ) -> None:
+        self._bus = bus
         self._users = db["users"]
         self._redis = redis
         self._ids = ids
@@ -158,7 +163,9 @@ class UserService:
             if exc.code == _DUPLICATE_KEY:
                 raise DomainError(ErrorCode.USERNAME_TAKEN, "that username is taken", "username") from None
             raise
-        return UserRecord.from_document(document)
+        record = UserRecord.from_document(document)
+        await self._bus.publish(AccountCreated(record.id))
+        return record
 
     async def authenticate(self, username: str, password: str) -> UserRecord:
         document = await self._users.find_one({"username": normalize_username(username)})
@@ -228,6 +235,7 @@ class UserService:
         if changes:
             await self._users.update_one({"_id": user_id}, {"$set": changes})
             await self._redis.delete(user_key(user_id))
+            await self._bus.publish(ProfileUpdated(user_id))
         record = await self.get(user_id)
         if record is None:
             raise DomainError(ErrorCode.NOT_FOUND, "user not found")

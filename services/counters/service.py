@@ -37,7 +37,12 @@ if TYPE_CHECKING:
 
 POST = "post"
 USER = "user"
-FIELDS: dict[str, tuple[str, ...]] = {POST: ("likes", "comments"), USER: ("followers", "following", "posts")}
+NOTICE = "notice"  # a notification group: how many contributions it gathers
+FIELDS: dict[str, tuple[str, ...]] = {
+    POST: ("likes", "comments"),
+    USER: ("followers", "following", "posts"),
+    NOTICE: ("activities",),
+}
 DIRTY_SHARDS = 16
 _TTL_S = 7 * 24 * 3600
 _FLUSH_DELAY_S = 1.0

@@ -119,6 +119,12 @@ class LikeService:
         await self._bus.publish(LikeRemoved(user_id, post_id, post.author_id))
         return True
 
+    async def get(self, post_id: int, user_id: int) -> LikeEdge | None:
+        row = await self._likes.find_one({"_id": like_id(post_id, user_id), "post_id": post_id})
+        if row is None:
+            return None
+        return LikeEdge(row["seq"], row["post_id"], row["user_id"], row["created_at"].astimezone(UTC))
+
     async def likers(self, post_id: int, after: int | None, limit: int) -> Page[LikeEdge]:
         query: dict[str, Any] = {"post_id": post_id}
         if after is not None:

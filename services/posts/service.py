@@ -245,6 +245,13 @@ class PostService:
         rows = await self.store.page(query, before, limit, {"_id": 1})
         return [row["_id"] for row in rows]
 
+    async def tagged_ids_before(self, tag: str, before: int | None, limit: int) -> list[int]:
+        """The newest visible post ids carrying `tag` (normalised) below `before`, served by the
+        `hashtag` index on both tiers."""
+        query = {"hashtags": tag, "status": PostStatus.VISIBLE.value}
+        rows = await self.store.page(query, before, limit, {"_id": 1})
+        return [row["_id"] for row in rows]
+
     async def exact_post_counts(self, author_ids: Sequence[int]) -> dict[int, int]:
         return {
             aid: await self.store.count({"author_id": aid, "status": PostStatus.VISIBLE.value})

@@ -159,6 +159,24 @@ class FollowService:
         )
         return [row["followee_id"] for row in rows]
 
+    async def edge(self, follower_id: int, followee_id: int) -> FollowEdge | None:
+        row = await self._follows.find_one(
+            {"_id": edge_id(follower_id, followee_id), "followee_id": followee_id}
+        )
+        return FollowEdge.from_document(row) if row is not None else None
+
+    async def recent_edges_of(self, follower_ids: Sequence[int], limit: int) -> list[FollowEdge]:
+        """The most recent follows made by any of `follower_ids`, at most `limit` (one query)."""
+        if not follower_ids:
+            return []
+        rows = await (
+            self._follows.find({"follower_id": {"$in": list(set(follower_ids))}})
+            .sort([("seq", DESCENDING)])
+            .limit(limit)
+            .to_list(limit)
+        )
+        return [FollowEdge.from_document(row) for row in rows]
+
     async def follows_which(self, follower_id: int, followee_ids: Sequence[int]) -> set[int]:
         """Which of `followee_ids` the follower follows (one query)."""
         if not followee_ids:

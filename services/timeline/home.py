@@ -13,12 +13,14 @@ read, with bounded work: at most `max_rebuild_followees` accounts and `depth` po
 from __future__ import annotations
 
 import heapq
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from services.foundation.pagination import Page
 from services.timeline.feed_store import BUILDING_FLOOR
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from aperture.settings import Settings
     from services.posts.service import PostRecord, PostService
     from services.social.follows import FollowService
@@ -26,6 +28,15 @@ if TYPE_CHECKING:
     from services.timeline.follower_index import FollowerIndex
     from services.timeline.recent import RecentPosts
     from services.timeline.user_classes import UserClassService
+
+
+class CandidateSource(Protocol):
+    """Another source of home-timeline posts beside the followed accounts (followed hashtags):
+    the `want` newest post ids below `before` it offers the viewer, newest first, exact. The
+    merge drops ids that several sources offer, and the page drops posts not visible."""
+
+    async def ids_before(self, viewer_id: int, before: int | None, want: int) -> list[int]: ...
+
 
 DAY_S = 24 * 3600
 _SLACK = 5  # extra candidates per round, to absorb deleted posts
@@ -45,9 +56,11 @@ class HomeTimeline:
         posts: PostService,
         follows: FollowService,
         follower_index: FollowerIndex,
+        extra_sources: Sequence[CandidateSource] = (),
     ) -> None:
         self._follower_index = follower_index
         self._settings = settings
+        self._extra_sources = tuple(extra_sources)
         self._store = store
         self._recent = recent
         self._classes = classes
@@ -134,6 +147,7 @@ class HomeTimeline:
                 self.store_fallbacks += 1
                 bound = min(before, window.floor + 1) if before is not None else window.floor + 1
                 sources.append(await self._recent.older(author_id, bound, want))
+        sources += [await source.ids_before(viewer_id, before, want) for source in self._extra_sources]
         merged: list[int] = []
         for post_id in heapq.merge(*sources, reverse=True):
             if not merged or merged[-1] != post_id:

@@ -13,6 +13,7 @@ from services.accounts.activity import ActivityService
 from services.accounts.sessions import SessionService
 from services.accounts.users import UserService
 from services.foundation.errors import DomainError, ErrorCode
+from services.foundation.events import EventBus
 from services.foundation.ids import IdGenerator
 
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8192)
@@ -20,7 +21,7 @@ FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8192)
 
 @pytest.fixture
 async def users(contract_db: Any, contract_redis: Any) -> UserService:
-    service = UserService(contract_db, contract_redis, IdGenerator(node=1), FAST_HASHER)
+    service = UserService(contract_db, contract_redis, IdGenerator(node=1), FAST_HASHER, bus=EventBus())
     await service.ensure_indexes()
     return service
 

@@ -27,11 +27,28 @@ class NoQueue:
         return True
 
 
+def register_exact_counts(
+    counters: CounterService,
+    posts: PostService,
+    follows: FollowService,
+    likes: LikeService,
+    comments: CommentService,
+) -> None:
+    """What services/reactions.py registers in the app: how the flush recounts each field."""
+    counters.register_exact(USER, "posts", posts.exact_post_counts)
+    counters.register_exact(USER, "followers", follows.exact_followers)
+    counters.register_exact(USER, "following", follows.exact_following)
+    counters.register_exact(POST, "likes", likes.exact_like_counts)
+    counters.register_exact(POST, "comments", comments.exact_comment_counts)
+
+
 @pytest.fixture
 async def graph(contract_db: Any, contract_redis: Any) -> dict[str, Any]:
     ids = IdGenerator(node=2)
-    users = UserService(contract_db, contract_redis, ids, PasswordHasher(time_cost=1, memory_cost=8192))
     bus = EventBus()
+    users = UserService(
+        contract_db, contract_redis, ids, PasswordHasher(time_cost=1, memory_cost=8192), bus=bus
+    )
     counters = CounterService(contract_db, contract_redis, NoQueue(), bus=bus)  # type: ignore[arg-type]
     posts = PostService(
         PostStore(contract_db, contract_db.client["archive_" + contract_db.name], contract_redis),
@@ -52,12 +69,7 @@ async def graph(contract_db: Any, contract_redis: Any) -> dict[str, Any]:
         "likes": likes,
         "comments": comments,
     }
-    # What services/reactions.py registers in the app: how the flush recounts each field
-    counters.register_exact(USER, "posts", posts.exact_post_counts)
-    counters.register_exact(USER, "followers", follows.exact_followers)
-    counters.register_exact(USER, "following", follows.exact_following)
-    counters.register_exact(POST, "likes", likes.exact_like_counts)
-    counters.register_exact(POST, "comments", comments.exact_comment_counts)
+    register_exact_counts(counters, posts, follows, likes, comments)
     for service in services.values():
         await service.ensure_indexes()
     names = ["ann", "ben", "cat", "dan"]
