@@ -127,10 +127,12 @@ class Verdict:
 
 
 class RateLimiter:
-    def __init__(self, redis: aioredis.Redis, budgets: Mapping[Bucket, int] | None) -> None:
+    def __init__(
+        self, redis: aioredis.Redis, budgets: Mapping[Bucket, int] | None, *, turns: TurnBatch | None = None
+    ) -> None:
         self.budgets = dict(budgets) if budgets is not None else None
         # The charges of one event-loop turn go out as one pipeline
-        self._charges = TurnBatch(redis)
+        self._charges = turns or TurnBatch(redis)
         self._charge = redis.register_script(_CHARGE)
 
     @property

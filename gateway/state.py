@@ -23,7 +23,9 @@ class GatewayState:
     def for_services(cls, services: Services) -> GatewayState:
         redis = services.stores.redis
         return cls(
-            rate_limits=RateLimiter(redis, parse_budgets(services.settings.rate_limits)),
+            rate_limits=RateLimiter(
+                redis, parse_budgets(services.settings.rate_limits), turns=services.stores.turns
+            ),
             persisted_queries=PersistedQueries(redis),
         )
 

@@ -120,19 +120,21 @@ class Services:
 
 async def build_services(stores: Stores, queue: JobQueue) -> Services:
     settings = stores.settings
-    db, redis = stores.db, stores.redis
+    db, redis, turns = stores.db, stores.redis, stores.turns
     bus = EventBus()
     ids = IdGenerator(node=0, valid_until=0.0)  # mints nothing until the lease is held
     node_lease = NodeLease(redis, ids)
     await node_lease.acquire()
     node_lease.start()
     hasher = PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib)
-    users = UserService(db, redis, ids, hasher, bus=bus)
-    counters = CounterService(db, redis, queue, bus=bus, flush_delay_s=settings.counter_flush_delay_s)
+    users = UserService(db, redis, ids, hasher, bus=bus, turns=turns)
+    counters = CounterService(
+        db, redis, queue, bus=bus, flush_delay_s=settings.counter_flush_delay_s, turns=turns
+    )
     post_store = PostStore(db, stores.archive_db, redis)
-    posts = PostService(post_store, redis, ids, users, counters, bus=bus)
+    posts = PostService(post_store, redis, ids, users, counters, bus=bus, turns=turns)
     follows = FollowService(db, ids, users, counters, bus=bus)
-    feed_store = FeedStore(redis, cluster=redis_is_cluster(settings))
+    feed_store = FeedStore(redis, cluster=redis_is_cluster(settings), turns=turns)
     presence = PresenceService(redis)
     classes = UserClassService(
         redis=redis,
@@ -141,6 +143,7 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
         presence=presence,
         threshold=settings.famous_threshold,
         max_followees=settings.max_rebuild_followees,
+        turns=turns,
     )
     recent = RecentPosts(feed_store, posts, settings.recent_cap, settings.inactive_days * DAY_S)
     uploads = UploadService(db, stores.blobs, ids, settings)
@@ -149,7 +152,7 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
     )
     live = LiveEvents(redis)
     live_hub = LiveHub(redis, prefetch=live.prefetcher(posts))
-    likes = LikeService(db, redis, ids, posts, counters, bus=bus)
+    likes = LikeService(db, redis, ids, posts, counters, bus=bus, turns=turns)
     comments = CommentService(db, ids, posts, counters, bus=bus)
     hashtags = _build_hashtags(stores, queue, posts, ids)
     follower_index = FollowerIndex(redis, follows, settings.inactive_days * DAY_S, settings.fanout_page_size)
@@ -182,7 +185,7 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
         ids=ids,
         node_lease=node_lease,
         users=users,
-        sessions=SessionService(db, redis),
+        sessions=SessionService(db, redis, turns=turns),
         activity=ActivityService(db, redis),
         counters=counters,
         follows=follows,

@@ -19,6 +19,7 @@ from pymongo import ASCENDING
 
 from services.foundation.clock import utc_now
 from services.foundation.cluster_safe import publish
+from services.foundation.turn_batch import TurnBatch
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -47,9 +48,13 @@ def session_key(session_id: str) -> str:
 
 
 class SessionService:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]], redis: aioredis.Redis) -> None:
+    def __init__(
+        self, db: AsyncDatabase[dict[str, Any]], redis: aioredis.Redis, *, turns: TurnBatch | None = None
+    ) -> None:
         self._sessions = db["sessions"]
         self._redis = redis
+        # Every request resolves its token: batched with the other calls of its turn
+        self._turns = turns or TurnBatch(redis)
 
     async def ensure_indexes(self) -> None:
         await self._sessions.create_index([("user_id", ASCENDING)], name="by_user")
@@ -74,7 +79,7 @@ class SessionService:
         if not token.startswith(TOKEN_PREFIX) or len(token) > _MAX_TOKEN_LENGTH:
             return None
         session_id = _digest(token)
-        cached = await self._redis.get(session_key(session_id))
+        cached = await self._turns.command("GET", session_key(session_id))
         if cached is not None:
             return Session(session_id, int(cached)) if cached != "-" else None
         document = await self._sessions.find_one(

@@ -16,8 +16,9 @@ from pymongo.errors import DuplicateKeyError
 
 from services.accounts.events import AccountCreated, ProfileUpdated
 from services.foundation.clock import utc_now
-from services.foundation.cluster_safe import mget
 from services.foundation.errors import DomainError, ErrorCode
+from services.foundation.parse_memo import ParseMemo
+from services.foundation.turn_batch import TurnBatch
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -34,6 +35,8 @@ MAX_PASSWORD = 256
 MAX_DISPLAY_NAME = 60
 MAX_BIO = 300
 _CACHE_TTL_S = 3600
+# Parsed users remembered by their cached text (well under 1 KB each)
+_PARSED_KEPT = 20_000
 _DUPLICATE_KEY = 11000
 
 
@@ -130,10 +133,13 @@ class UserService:
         hasher: PasswordHasher | None = None,
         *,
         bus: EventBus,
+        turns: TurnBatch | None = None,
     ) -> None:
         self._bus = bus
         self._users = db["users"]
         self._redis = redis
+        self._turns = turns or TurnBatch(redis)
+        self._parsed = ParseMemo(UserRecord.from_cache, _PARSED_KEPT)
         self._ids = ids
         self._hasher = hasher or PasswordHasher()
         # Verified against when the username is unknown, so both failures cost the same time
@@ -186,11 +192,11 @@ class UserService:
         """Users in key order, None for a miss: Redis first, one MongoDB query for the rest."""
         if not user_ids:
             return []
-        cached = await mget(self._redis, [user_key(uid) for uid in user_ids])
+        cached = await self._turns.mget([user_key(uid) for uid in user_ids])
         found: dict[int, UserRecord] = {}
         for uid, raw in zip(user_ids, cached, strict=True):
             if raw is not None:
-                found[uid] = UserRecord.from_cache(raw)
+                found[uid] = self._parsed(raw)
         missing = list({uid for uid in user_ids if uid not in found})
         if missing:
             documents = await self._users.find({"_id": {"$in": missing}}, {"password_hash": 0}).to_list(

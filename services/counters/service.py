@@ -23,6 +23,7 @@ from pymongo import UpdateOne
 from services.counters.events import CountsChanged, CountsSettled
 from services.counters.job_names import CounterJob
 from services.foundation.cluster_safe import ScriptBatch
+from services.foundation.turn_batch import TurnBatch
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
@@ -118,7 +119,9 @@ class CounterService:
         *,
         bus: EventBus,
         flush_delay_s: float = _FLUSH_DELAY_S,
+        turns: TurnBatch | None = None,
     ) -> None:
+        self._turns = turns or TurnBatch(redis)
         self._bus = bus
         self._flush_delay_s = flush_delay_s
         self._counters = db["counters"]
@@ -178,10 +181,9 @@ class CounterService:
         if not entity_ids:
             return []
         fields = FIELDS[kind]
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for entity_id in entity_ids:
-                pipe.hmget(counts_key(kind, entity_id), list(fields))
-            rows = await pipe.execute()
+        rows = await self._turns.commands(
+            [("HMGET", counts_key(kind, entity_id), *fields) for entity_id in entity_ids]
+        )
         result: dict[int, Counts] = {}
         missing: list[int] = []
         for entity_id, row in zip(entity_ids, rows, strict=True):

@@ -68,10 +68,12 @@ class LikeService:
         counters: CounterService,
         *,
         bus: EventBus,
+        turns: TurnBatch | None = None,
     ) -> None:
         self._bus = bus
         self._redis = redis
-        self._window_reads = TurnBatch(redis)
+        # Batched with the other reads of this turn
+        self._window_reads = turns or TurnBatch(redis)
         self._likes = db["likes"]
         self._ids = ids
         self._posts = posts

@@ -21,6 +21,7 @@ from aperture.embedded.litemongo_adapter import LiteMongoClient, is_litemongo_ur
 from aperture.mongo_stats import CommandStats, CommandStatsListener
 from aperture.settings import CLUSTER_SCHEMES, is_cluster_url
 from services.foundation.blobs import BlobStore, open_blob_store
+from services.foundation.turn_batch import TurnBatch
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -70,6 +71,8 @@ class Stores:
     redis: aioredis.Redis
     blobs: BlobStore
     mongo_stats: CommandStats
+    # The read path's Redis client: the calls of one event-loop turn in one batch
+    turns: TurnBatch
     _closers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
 
     async def close(self) -> None:
@@ -124,6 +127,8 @@ async def open_stores(settings: Settings, *, mongo_stats: CommandStats | None = 
             closers.append(archive_client.close)
         redis = connect_redis(settings)
         closers.append(redis.aclose)
+        turns = TurnBatch(redis)
+        closers.append(turns.aclose)
         blobs = await open_blob_store(settings)
         closers.append(blobs.close)
     except BaseException:
@@ -138,5 +143,6 @@ async def open_stores(settings: Settings, *, mongo_stats: CommandStats | None = 
         redis=redis,
         blobs=blobs,
         mongo_stats=stats,
+        turns=turns,
         _closers=closers,
     )

@@ -15,9 +15,10 @@ from pymongo import ASCENDING
 
 from services.counters.service import USER
 from services.foundation.clock import utc_now
-from services.foundation.cluster_safe import mget
 from services.foundation.errors import DomainError, ErrorCode, forbidden, not_found
 from services.foundation.pagination import Page
+from services.foundation.parse_memo import ParseMemo
+from services.foundation.turn_batch import TurnBatch
 from services.posts import text
 from services.posts.events import ArchivedPostsRead, PostBecameVisible, PostDeleted
 from services.posts.records import MediaItem, MediaKind, MediaState, PostRecord, PostStatus
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 MAX_CAPTION = 2200
 _MEDIA_UPDATE_ATTEMPTS = 20
 _CACHE_TTL_S = 24 * 3600
+# Parsed posts remembered by their cached text (about 5 KB each with the text)
+_PARSED_KEPT = 10_000
 
 
 def post_key(post_id: int) -> str:
@@ -63,8 +66,11 @@ class PostService:
         counters: CounterService,
         *,
         bus: EventBus,
+        turns: TurnBatch | None = None,
     ) -> None:
         self.store = store
+        self._turns = turns or TurnBatch(redis)
+        self._parsed = ParseMemo(PostRecord.from_cache, _PARSED_KEPT)
         self._posts = store.hot
         self._redis = redis
         self.cache_hits = 0
@@ -110,12 +116,12 @@ class PostService:
         """Posts in key order (deleted ones included, so callers can tell), None for a miss."""
         if not post_ids:
             return []
-        cached = await mget(self._redis, [post_key(pid) for pid in post_ids])
+        cached = await self._turns.mget([post_key(pid) for pid in post_ids])
         found: dict[int, PostRecord] = {}
         cold_ids: set[int] = set()
         for pid, raw in zip(post_ids, cached, strict=True):
             if raw is not None:
-                found[pid], archived = PostRecord.from_cache(raw)
+                found[pid], archived = self._parsed(raw)
                 if archived:
                     cold_ids.add(pid)
         missing = list({pid for pid in post_ids if pid not in found})

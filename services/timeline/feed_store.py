@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 from services.foundation.cluster_safe import ScriptBatch
 from services.foundation.ids import MAX_ID
+from services.foundation.turn_batch import TurnBatch
 from services.timeline import feed_scripts
 
 SENTINEL = "0:0"
@@ -94,8 +95,9 @@ class Window:
 
 
 class FeedStore:
-    def __init__(self, redis: aioredis.Redis, *, cluster: bool) -> None:
+    def __init__(self, redis: aioredis.Redis, *, cluster: bool, turns: TurnBatch | None = None) -> None:
         self._redis = redis
+        self._turns = turns or TurnBatch(redis)
         self._cluster = cluster
         self._push = redis.register_script(feed_scripts.PUSH)
         self._add_capped = redis.register_script(feed_scripts.ADD_CAPPED)
@@ -198,12 +200,14 @@ class FeedStore:
         """The newest `count` entries below `before`, and the seconds left on the active marker
         (negative when the user is not active)."""
         upper = f"({before}" if before is not None else "+inf"
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.zrevrangebyscore(feed_key(user_id), upper, "(0", start=0, num=count)
-            pipe.get(feed_floor_key(user_id))
-            pipe.exists(feed_key(user_id))
-            pipe.ttl(active_key(user_id))
-            members, floor, exists, active_ttl = await pipe.execute()
+        members, floor, exists, active_ttl = await self._turns.commands(
+            [
+                ("ZREVRANGEBYSCORE", feed_key(user_id), upper, "(0", "LIMIT", 0, count),
+                ("GET", feed_floor_key(user_id)),
+                ("EXISTS", feed_key(user_id)),
+                ("TTL", active_key(user_id)),
+            ]
+        )
         ids = [int(member.split(":", 1)[0]) for member in members]
         return Window(ids=ids, floor=int(floor or 0), exists=bool(exists)), int(active_ttl)
 
@@ -225,12 +229,14 @@ class FeedStore:
         if not author_ids:
             return {}
         upper = f"({before}" if before is not None else "+inf"
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for author_id in author_ids:
-                pipe.zrevrangebyscore(recent_key(author_id), upper, "(0", start=0, num=count)
-                pipe.get(recent_floor_key(author_id))
-                pipe.exists(recent_key(author_id))
-            rows = await pipe.execute()
+        commands: list[tuple[Any, ...]] = []
+        for author_id in author_ids:
+            commands += [
+                ("ZREVRANGEBYSCORE", recent_key(author_id), upper, "(0", "LIMIT", 0, count),
+                ("GET", recent_floor_key(author_id)),
+                ("EXISTS", recent_key(author_id)),
+            ]
+        rows = await self._turns.commands(commands)
         windows: dict[int, Window] = {}
         for index, author_id in enumerate(author_ids):
             members, floor, exists = rows[3 * index : 3 * index + 3]

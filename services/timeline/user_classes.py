@@ -15,6 +15,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from services.foundation.turn_batch import TurnBatch
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -60,8 +62,10 @@ class UserClassService:
         presence: PresenceService,
         threshold: int,
         max_followees: int,
+        turns: TurnBatch | None = None,
     ) -> None:
         self._redis = redis
+        self._turns = turns or TurnBatch(redis)
         self._follows = follows
         self._feeds = feeds
         self._presence = presence
@@ -125,7 +129,7 @@ class UserClassService:
 
     async def famous_followees(self, user_id: int) -> list[int]:
         """The famous accounts a user follows (including themselves when famous)."""
-        members = await self._redis.smembers(famous_follows_key(user_id))  # type: ignore[misc]
+        members = set(await self._turns.command("SMEMBERS", famous_follows_key(user_id)))
         if _FOLLOWEES_SENTINEL not in members:
             members = set(await self._build_famous_follows(user_id))
         return [int(m) for m in members if m != _FOLLOWEES_SENTINEL]
