@@ -40,6 +40,11 @@ LIVE_RENDERS = Counter(
     "Subscription events rendered for their subscriber (rendered) or taken from another's render (shared).",
     ["outcome"],
 )
+CARD_RENDERS = Counter(
+    "aperture_card_renders_total",
+    "Post cards completed for their request (completed) or taken from an earlier completion (kept).",
+    ["outcome"],
+)
 JOB_SECONDS = Histogram(
     "aperture_job_seconds",
     "Duration of background jobs, by job and outcome.",

@@ -2,6 +2,8 @@
 
 Fields then resolve from plain attributes instead of one awaitable per post and field,
 which is most of the cost of a page in strawberry (about 40 microseconds per awaitable).
+The loaders' batch functions are called once each, concurrently, so their Redis reads go
+out in the same round trip (services/foundation/turn_batch.py).
 """
 
 from __future__ import annotations
@@ -37,16 +39,15 @@ class HydratedPost:
 async def hydrate_posts(
     loaders: Loaders, records: Sequence[PostRecord], fields: set[str]
 ) -> list[HydratedPost]:
-    for record in records:
-        loaders.post_by_id.prime(record.id, record)
+    loaders.post_by_id.prime_many({record.id: record for record in records})
     post_ids = [record.id for record in records]
     jobs: dict[str, Any] = {}
     if fields & _AUTHOR_FIELDS:
-        jobs["author"] = loaders.user_by_id.load_many([record.author_id for record in records])
+        jobs["author"] = loaders.user_by_id.load_batch([record.author_id for record in records])
     if fields & _COUNT_FIELDS:
-        jobs["counts"] = loaders.post_counts.load_many(post_ids)
+        jobs["counts"] = loaders.post_counts.load_batch(post_ids)
     if fields & _LIKED_FIELDS:
-        jobs["liked"] = loaders.viewer_has_liked.load_many(post_ids)
+        jobs["liked"] = loaders.viewer_has_liked.load_batch(post_ids)
     results = dict(zip(jobs, await asyncio.gather(*jobs.values()), strict=True))
     empty: list[Any] = [None] * len(records)
     return [

@@ -11,6 +11,7 @@ from schema.execution import planned_executor_class
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.subscription import Subscription
+from schema.types.post_card import post_card_spec
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -30,7 +31,7 @@ def build_schema(
         subscription=Subscription,
         extensions=list(extensions),
         config=StrawberryConfig(auto_camel_case=True),
-        execution_context_class=planned_executor_class() if execution_plans else None,
+        execution_context_class=planned_executor_class(post_card_spec()) if execution_plans else None,
     )
 
 

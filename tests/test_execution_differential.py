@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from schema.execution import PlannedExecutor
+from schema.execution.card_renders import CardRenders
 from schema.root import build_schema
 from tests.conftest import free_port, serving
 from tests.execution_corpus import HAND_WRITTEN
@@ -88,9 +89,17 @@ async def test_a_divergence_is_caught(
     cases = [case for case in HAND_WRITTEN if case.name in {"viewer", "typename aliases", "post card"}]
     assert await differences(stock_http, http, cases, seeded) == []
     monkeypatch.setattr(PlannedExecutor, "execute_plan", _wrong_typename(PlannedExecutor.execute_plan))
+    # Nothing completed by the broken executor may be kept for later requests
+    monkeypatch.setattr(CardRenders, "complete", _complete_without_keeping)
     found = await differences(stock_http, http, cases, seeded)
     assert len(found) == 1
     assert found[0].startswith("viewer: $.data.viewer.__typename: 'User' != 'Nope'")
+
+
+def _complete_without_keeping(
+    _renders: CardRenders, _executor: Any, plan: Any, source: Any, path: Any, execute_plan: Any
+) -> Any:
+    return execute_plan(plan, source, path)
 
 
 def _wrong_typename(execute_plan: Any) -> Any:

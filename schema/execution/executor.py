@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from graphql import OperationType
 from graphql.pyutils import Path, Undefined, gather_with_cancel
 
+from schema.execution.card_renders import CardRenders
 from schema.execution.completion import InlineCompletion
 from schema.execution.plan_cache import OperationPlans, PlanCache
 from schema.execution.planner import plan_subfields, plannable
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     from graphql import GraphQLObjectType, GraphQLResolveInfo
     from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
     from graphql.pyutils import AwaitableOrValue
+
+    from schema.execution.card_renders import CardSpec
 
 _TYPENAME = ResolverKind.TYPENAME
 _ATTRIBUTE = ResolverKind.ATTRIBUTE
@@ -51,6 +54,7 @@ class PlannedExecutor(InlineCompletion):
 
     plan_cache: ClassVar[PlanCache]
     shared_renders: ClassVar[SharedRenders]
+    card_renders: ClassVar[CardRenders | None]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -111,6 +115,9 @@ class PlannedExecutor(InlineCompletion):
         plan = field_details_list.selections.get(return_type.name) or plan_subfields(
             self, return_type, field_details_list
         )
+        cards = self.card_renders
+        if cards is not None and return_type.name == cards.spec.type_name:
+            return cards.complete(self, plan, result, path, self.execute_plan)
         return self.execute_plan(plan, result, path)
 
     # The planned walk, mirroring Executor.execute_fields and Executor.execute_field
@@ -226,8 +233,12 @@ async def _gather_fields(results: dict[str, Any], awaitable_names: list[str]) ->
     return results
 
 
-def planned_executor_class() -> type[PlannedExecutor]:
-    """A PlannedExecutor with a plan cache of its own, for one schema."""
-    return type(
-        "PlannedExecutor", (PlannedExecutor,), {"plan_cache": PlanCache(), "shared_renders": SharedRenders()}
-    )
+def planned_executor_class(card_spec: CardSpec | None = None) -> type[PlannedExecutor]:
+    """A PlannedExecutor with caches of its own, for one schema; with `card_spec`, completed
+    cards of that type are kept and shared (card_renders.py)."""
+    attributes = {
+        "plan_cache": PlanCache(),
+        "shared_renders": SharedRenders(),
+        "card_renders": CardRenders(card_spec) if card_spec is not None else None,
+    }
+    return type("PlannedExecutor", (PlannedExecutor,), attributes)
