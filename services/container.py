@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from argon2 import PasswordHasher
 
 from services.accounts.activity import ActivityService
+from services.accounts.profile_views import ProfileViews
 from services.accounts.sessions import SessionService
 from services.accounts.users import UserService
 from services.archive.service import ArchiveService
@@ -31,6 +32,10 @@ from services.media.processing import MediaProcessor
 from services.media.uploads import UploadService
 from services.posts.service import PostService
 from services.posts.store import PostStore
+from services.ranking.config import RankingConfig
+from services.ranking.ranked_home import RankedHomeTimeline
+from services.ranking.signals import EngagementSignals
+from services.ranking.snapshots import SnapshotStore
 from services.social.follows import FollowService
 from services.timeline.fanout import FanoutService
 from services.timeline.feed_store import FeedStore
@@ -74,6 +79,9 @@ class Services:
     media: MediaProcessor
     composer: PostComposer
     archive: ArchiveService
+    profile_views: ProfileViews
+    signals: EngagementSignals
+    ranked_home: RankedHomeTimeline
 
     def forget_process_state(self) -> None:
         """Drop what this process remembers of the stores (throttles, schedules, cached bounds),
@@ -130,6 +138,8 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
     home = HomeTimeline(
         settings=settings, store=feed_store, recent=recent, classes=classes, posts=posts, follows=follows
     )
+    ranking = RankingConfig.from_settings(settings)
+    signals = EngagementSignals(redis, ranking)
     return Services(
         settings=settings,
         stores=stores,
@@ -179,4 +189,14 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
             bus=bus,
         ),
         home=home,
+        profile_views=ProfileViews(users, bus=bus),
+        signals=signals,
+        ranked_home=RankedHomeTimeline(
+            config=ranking,
+            home=home,
+            posts=posts,
+            signals=signals,
+            snapshots=SnapshotStore(redis, ranking),
+            ids=ids,
+        ),
     )

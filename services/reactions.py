@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aperture import metrics
-from services.accounts.events import SessionRevoked
+from services.accounts.events import ProfileViewed, SessionRevoked
 from services.archive.events import PostsMovedTier
 from services.counters.events import CountsChanged, CountsSettled
 from services.counters.service import POST, USER
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from services.posts.records import PostRecord
 
 # Events that nothing reacts to yet; listed so that a reader sees they exist and are published
-UNHANDLED = (LikeAdded, LikeRemoved, CommentAdded, CommentDeleted, SessionRevoked)
+UNHANDLED = (SessionRevoked,)
 
 
 def wire_reactions(services: Services) -> None:
@@ -49,6 +49,17 @@ def wire_reactions(services: Services) -> None:
     bus.subscribe(FollowRemoved, lambda e: classes.on_unfollow(e.follower_id, e.followee_id))
     bus.subscribe(FollowRemoved, lambda e: live.author_removed_for_user(e.follower_id, e.followee_id))
     bus.subscribe(FollowRemoved, lambda e: fanout.on_unfollow(e.follower_id, e.followee_id))
+
+    # Ranking signals: one pipelined Redis call each, made inline because enqueueing a job costs more
+    signals = services.signals
+    bus.subscribe(LikeAdded, lambda e: signals.on_like(e.user_id, e.post_id, e.post_author_id))
+    bus.subscribe(LikeRemoved, lambda e: signals.on_unlike(e.user_id, e.post_id, e.post_author_id))
+    bus.subscribe(CommentAdded, lambda e: signals.on_comment(e.author_id, e.post_id, e.post_author_id))
+    bus.subscribe(
+        CommentDeleted,
+        lambda e: signals.on_comment_deleted(e.author_id, e.comment_id, e.post_id, e.post_author_id),
+    )
+    bus.subscribe(ProfileViewed, lambda e: signals.on_profile_view(e.viewer_id, e.profile_id))
 
     # Counters
     bus.subscribe(CountsChanged, lambda e: live.counts_changed(e.kind, e.entity_id))

@@ -13,3 +13,11 @@ class SessionRevoked(DomainEvent):
 
     session_id: str
     user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileViewed(DomainEvent):
+    """A signed-in viewer opened another user's profile."""
+
+    viewer_id: int
+    profile_id: int

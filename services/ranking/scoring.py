@@ -1,0 +1,131 @@
+"""The score of one candidate post for one viewer, with every input kept so it can be shown.
+
+    score = w_recency  * 2^(-age / half_life_recency)
+          + w_affinity * ln(1 + like*likes_given + comment*comments_given + visit*profile_visits)
+          + w_velocity * ln(1 + like*recent_likes + comment*recent_comments)
+
+The affinity counts are the viewer's decayed engagements with the post's author; the velocity
+counts are the post's decayed engagements from everyone (signals.py). The logarithms make both
+saturate: the tenth like of an author adds less than the first. docs/architecture.md (2.11)
+explains the choice of each term.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from services.foundation.ids import id_time
+from services.ranking.config import HOUR_S
+
+if TYPE_CHECKING:
+    from services.ranking.config import RankingConfig
+    from services.ranking.signals import AuthorAffinity, PostVelocity
+
+# About two likes' worth of recent engagement with an author makes them one you "often" engage with
+OFTEN_AFFINITY = 2.0
+# About three likes' worth of engagement in the last velocity half-life makes a post "popular"
+POPULAR_VELOCITY = 3.0
+# Posts within two recency half-lives are "new"
+NEW_RECENCY = 0.25
+
+
+class Reason(Enum):
+    """Why a post is where it is; reasons.py words it for people."""
+
+    OWN_POST = "OWN_POST"
+    SHOWN_BEFORE = "SHOWN_BEFORE"
+    OFTEN_LIKED = "OFTEN_LIKED"
+    OFTEN_COMMENTED = "OFTEN_COMMENTED"
+    OFTEN_VISITED = "OFTEN_VISITED"
+    POPULAR = "POPULAR"
+    NEW = "NEW"
+    FOLLOWED = "FOLLOWED"
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreInputs:
+    """Everything the score of one post was computed from, as of the ranking."""
+
+    age_hours: float
+    recency: float
+    likes_given: float
+    comments_given: float
+    profile_visits: float
+    affinity: float
+    recent_likes: float
+    recent_comments: float
+    velocity: float
+    shown_before: bool
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class RankedPost:
+    post_id: int
+    author_id: int
+    reason: Reason
+    inputs: ScoreInputs
+
+
+def score_post(
+    post_id: int,
+    author_id: int,
+    *,
+    viewer_id: int,
+    affinity: AuthorAffinity,
+    velocity: PostVelocity,
+    shown_before: bool,
+    now_s: float,
+    config: RankingConfig,
+) -> RankedPost:
+    weights = config.weights
+    age_hours = max(0.0, now_s - id_time(post_id).timestamp()) / HOUR_S
+    recency = 2.0 ** (-age_hours / config.half_lives_h.recency)
+    engaged = {
+        Reason.OFTEN_LIKED: weights.like * affinity.likes,
+        Reason.OFTEN_COMMENTED: weights.comment * affinity.comments,
+        Reason.OFTEN_VISITED: weights.visit * affinity.visits,
+    }
+    affinity_raw = sum(engaged.values())
+    velocity_raw = weights.like * velocity.likes + weights.comment * velocity.comments
+    affinity_term = math.log1p(affinity_raw)
+    velocity_term = math.log1p(velocity_raw)
+    score = weights.recency * recency + weights.affinity * affinity_term + weights.velocity * velocity_term
+
+    often = affinity_raw >= OFTEN_AFFINITY and weights.affinity > 0
+    popular = velocity_raw >= POPULAR_VELOCITY and weights.velocity > 0
+    if author_id == viewer_id:
+        reason = Reason.OWN_POST
+    elif shown_before:
+        reason = Reason.SHOWN_BEFORE
+    elif often and (not popular or weights.affinity * affinity_term >= weights.velocity * velocity_term):
+        reason = max(engaged, key=lambda kind: engaged[kind])
+    elif popular:
+        reason = Reason.POPULAR
+    elif recency >= NEW_RECENCY:
+        reason = Reason.NEW
+    else:
+        reason = Reason.FOLLOWED
+    inputs = ScoreInputs(
+        age_hours=age_hours,
+        recency=recency,
+        likes_given=affinity.likes,
+        comments_given=affinity.comments,
+        profile_visits=affinity.visits,
+        affinity=affinity_term,
+        recent_likes=velocity.likes,
+        recent_comments=velocity.comments,
+        velocity=velocity_term,
+        shown_before=shown_before,
+        score=score,
+    )
+    return RankedPost(post_id=post_id, author_id=author_id, reason=reason, inputs=inputs)
+
+
+def ranking_order(post: RankedPost) -> tuple[bool, float, int]:
+    """Sort key, best first: posts shown in an earlier ranked session after all others, then by
+    score, then newest first."""
+    return (post.inputs.shown_before, -post.inputs.score, -post.post_id)
