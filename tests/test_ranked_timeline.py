@@ -11,13 +11,17 @@ import time
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 from resolvers.cursors import decode_ranked_cursor
+from services.accounts.users import user_key
 from services.ranking.positions import SnapshotPosition
 from services.ranking.reasons import CHRONOLOGICAL
 from services.ranking.snapshots import SLOTS, snapshot_key
 from services.timeline.user_classes import FAMOUS
 from tests.helpers import LIKE, UNLIKE, Api, TestUser, create_post, follow
 from tests.live_client import LiveClient
+from tests.test_dataloaders import RoundTrips
 from tests.timelines import feed_post_ids, raw, scroll, truth
 
 if TYPE_CHECKING:
@@ -371,3 +375,47 @@ async def test_latest_still_scrolls_the_whole_timeline(
     await run_jobs()
     await ranked_page(api, reader, 5)
     assert await scroll(api, reader, 2) == await truth(services, reader)
+
+
+RANKED_FULL = """query($first: Int!, $after: String) { viewer {
+  homeTimeline(first: $first, after: $after, order: RANKED) {
+    edges { cursor reason ranking { score } node { id caption likeCount viewerHasLiked author { username } } }
+    pageInfo { endCursor }
+} } }"""
+
+
+async def test_a_ranked_page_costs_the_same_round_trips_whatever_its_size(
+    api: Api, services: Services, monkeypatch: pytest.MonkeyPatch, run_jobs: RunJobs
+) -> None:
+    reader = await api.new_user("reader")
+    authors = [await api.new_user("author") for _ in range(25)]
+    for author in authors:
+        await follow(api, reader, author)
+    await ranked_page(api, reader, 1)
+    for round_number in range(2):
+        for author in authors:
+            await create_post(api, author, f"post {round_number}")
+    await run_jobs()
+
+    async def measure(first: int, after: str | None) -> tuple[int, int, str]:
+        await services.stores.redis.delete(*[user_key(raw(author.id)) for author in authors])
+        trips = RoundTrips(monkeypatch)
+        services.stores.mongo_stats.reset()
+        data = await api.gql(RANKED_FULL, {"first": first, "after": after}, token=reader.token)
+        page = data["viewer"]["homeTimeline"]
+        assert len(page["edges"]) == first
+        monkeypatch.undo()
+        return services.stores.mongo_stats.total, trips.count, page["pageInfo"]["endCursor"]
+
+    await measure(1, None)  # once per visit: last seen, the feed's refresh
+    mongo_first_small, redis_first_small, cursor = await measure(5, None)
+    mongo_first_large, redis_first_large, _ = await measure(20, None)
+    assert (mongo_first_large, redis_first_large) == (mongo_first_small, redis_first_small)
+    await measure(1, cursor)  # this process loads the snapshot script into Redis once
+    mongo_small, redis_small, _ = await measure(5, cursor)
+    mongo_large, redis_large, _ = await measure(20, cursor)
+    assert (mongo_large, redis_large) == (mongo_small, redis_small)
+    # A later page: session, rate limit, viewer, one snapshot read, then the hydration LATEST
+    # has (posts, authors, counts, likes, and the authors' cache refill after the test's delete)
+    assert redis_large <= 9, redis_large
+    assert redis_large < redis_first_large, "cheaper than ranking"

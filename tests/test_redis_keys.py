@@ -52,6 +52,8 @@ from services.live.channels import watch_key
 from services.media.processing import MEDIA_EVENTS
 from services.posts.service import post_key
 from services.posts.store import CEILING_KEY
+from services.ranking.signals import Engagement, affinity_key, velocity_key, visit_gate_key
+from services.ranking.snapshots import SLOTS, shown_key, snapshot_key, snapshot_seq_key
 from services.timeline.fanout import checkpoint_key, pending_key
 from services.timeline.feed_store import active_key, feed_floor_key, feed_key, recent_floor_key, recent_key
 from services.timeline.presence import live_key
@@ -87,6 +89,12 @@ PATTERNS: dict[Callable[..., str], tuple[Any, ...]] = {
     checkpoint_key: ("push:11",),
     budget_key: ("u:7", Bucket.READ),
     persisted_query_key: ("ab" * 32,),
+    affinity_key: (7, Engagement.LIKES),
+    velocity_key: (11,),
+    visit_gate_key: (7, 22),
+    snapshot_key: (7, 0),
+    snapshot_seq_key: (7,),
+    shown_key: (7,),
 }
 # Fixed keys, each used alone or with its group below.
 CONSTANTS = {
@@ -119,17 +127,37 @@ def tagged_budgets(user_id: int) -> list[str]:
     return [budget_key(f"u:{user_id}", bucket) for bucket in Bucket]
 
 
+def tagged_rankings(user_id: int) -> list[str]:
+    """snapshots._SAVE (counter, shown set, every slot) and _READ (one slot, shown set)."""
+    return [snapshot_seq_key(user_id), shown_key(user_id)] + [snapshot_key(user_id, s) for s in range(SLOTS)]
+
+
+def tagged_visits(user_id: int) -> list[str]:
+    """signals._ADD_AFFINITY for a profile visit: the visits set and the visit's gate."""
+    return [affinity_key(user_id, Engagement.VISITS), visit_gate_key(user_id, 123456)]
+
+
 # Keys used together in one script, transaction or multi-key command, per entity id.
 GROUPS: dict[str, Callable[[int], list[str]]] = {
     "feed": tagged_feed,
     "recent": tagged_recent,
     "dispatch": tagged_dispatch,
     "rate limits": tagged_budgets,
+    "rankings": tagged_rankings,
+    "visits": tagged_visits,
 }
 # Fixed keys used together: user_classes._FINISH_PROMOTION moves an id from one set to the other.
 FIXED_GROUPS: dict[str, list[str]] = {"famous": [FAMOUS, PROMOTING]}
 # Each group's hash tag for entity 7 (a changed tag fails here, even if the group stays together).
-TAGS = {"feed": "7", "recent": "7", "dispatch": "push:7", "rate limits": "u:7", "famous": "famous"}
+TAGS = {
+    "feed": "7",
+    "recent": "7",
+    "dispatch": "push:7",
+    "rate limits": "u:7",
+    "famous": "famous",
+    "rankings": "7",
+    "visits": "7",
+}
 
 
 def slot(key: str) -> int:
@@ -169,7 +197,16 @@ def test_fixed_keys_used_together_hash_to_one_slot(name: str) -> None:
 def test_single_entity_keys_are_tagged_by_their_entity() -> None:
     assert hash_tag(counts_key(POST, 11)) == "post:11"
     assert hash_tag(counts_key(USER, 11)) == "user:11"
-    for builder in (post_key, watch_key, reads_key, famous_follows_key, liked_key, seen_key, user_key):
+    for builder in (
+        post_key,
+        watch_key,
+        reads_key,
+        famous_follows_key,
+        liked_key,
+        seen_key,
+        user_key,
+        velocity_key,
+    ):
         assert hash_tag(builder(11)) == "11", builder.__name__
 
 

@@ -4,7 +4,8 @@ Greedy over the ranked order: each place goes to the best remaining post whose a
 than PER_AUTHOR posts among the previous SPAN - 1 places. Per-author queues and a heap of their
 heads make it O(n log authors): at most (SPAN - 1) // PER_AUTHOR authors can be blocked at once.
 When the posts left come from too few authors to keep the rule (a viewer who follows two
-accounts), the best of them goes next anyway: hiding posts would leave a gap in the feed.
+accounts), the post whose author is least over the limit goes next (the better ranked on a
+tie): hiding posts would leave a gap in the feed.
 """
 
 from __future__ import annotations
@@ -41,8 +42,10 @@ def diversify(
         if heads:
             _, author = heapq.heappop(heads)
         else:
-            # Every author left is at its limit here: the best of them goes anyway
-            author = blocked.pop(0)[1]
+            # Every author left is at its limit here: the one least over it goes anyway
+            forced = min(blocked, key=lambda head: (placed_by[head[1]], head[0]))
+            blocked.remove(forced)
+            author = forced[1]
         for head in blocked:
             heapq.heappush(heads, head)
         queue = queues[author]
