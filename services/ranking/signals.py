@@ -9,8 +9,9 @@ Keys:
 - `velocity:{pid}`         hash with fields `likes` and `comments`: the log-space decayed
                            counts of the post's engagement. Kept only while the post is young
                            enough to be ranked; it expires when the post leaves the window.
-- `visitgate:{uid}:<aid>`  present for VISIT_GATE_S after a counted profile visit, so that a
-                           client reading a profile in a loop counts as one visit.
+- `visitgate:{uid}:<aid>`  the time of the last counted visit, kept VISIT_GATE_S: a visit within
+                           VISIT_GATE_S of it does not count, so that a client reading a profile
+                           in a loop counts as one visit.
 
 Every write is one script per key, sent in one pipeline: it runs inline in the event's handler,
 since a job would cost more (an enqueue, then a worker's round trips) than the update itself.
@@ -41,11 +42,15 @@ VISIT_GATE_S = 600
 _AFFINITY_TTL_HALF_LIVES = 8
 _VELOCITY_GRACE_S = 3600
 
-# KEYS = (sorted set[, visit gate]); ARGV = member, log term, sign, cap, ttl[, gate ttl]
+# KEYS = (sorted set[, visit gate]); ARGV = member, log term, sign, cap, ttl[, gate seconds, at]
 _ADD_AFFINITY = (
     LUA_COMBINE
     + """
-if KEYS[2] and not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[6]) then return 0 end
+if KEYS[2] then
+  local last = redis.call('GET', KEYS[2])
+  if last and math.abs(tonumber(ARGV[7]) - tonumber(last)) < tonumber(ARGV[6]) then return 0 end
+  redis.call('SET', KEYS[2], ARGV[7], 'EX', ARGV[6])
+end
 local old = redis.call('ZSCORE', KEYS[1], ARGV[1])
 local new = combine(old and tonumber(old), tonumber(ARGV[2]), tonumber(ARGV[3]))
 if new == nil then redis.call('ZREM', KEYS[1], ARGV[1]) return 0 end
@@ -146,7 +151,7 @@ class EngagementSignals:
         term = log_term(1.0, at, self._affinity_half_life_s)
         await self._add_affinity(
             keys=[affinity_key(viewer_id, Engagement.VISITS), visit_gate_key(viewer_id, profile_id)],
-            args=[profile_id, term, 1, AFFINITY_CAP, self._affinity_ttl_s, VISIT_GATE_S],
+            args=[profile_id, term, 1, AFFINITY_CAP, self._affinity_ttl_s, VISIT_GATE_S, at],
         )
 
     async def _record(
