@@ -12,29 +12,33 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter, deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-    from services.ranking.scoring import RankedPost
 
 SPAN = 10
 PER_AUTHOR = 2
 
 
-def diversify(
-    ordered: Sequence[RankedPost], span: int = SPAN, per_author: int = PER_AUTHOR
-) -> list[RankedPost]:
+class ByAuthor(Protocol):
+    @property
+    def author_id(self) -> int: ...
+
+
+PostT = TypeVar("PostT", bound=ByAuthor)
+
+
+def diversify(ordered: Sequence[PostT], span: int = SPAN, per_author: int = PER_AUTHOR) -> list[PostT]:
     """`ordered` (best first, no duplicates) re-ranked so that authors alternate."""
-    queues: dict[int, deque[tuple[int, RankedPost]]] = {}
+    queues: dict[int, deque[tuple[int, PostT]]] = {}
     for rank, post in enumerate(ordered):
         queues.setdefault(post.author_id, deque()).append((rank, post))
     heads = [(queue[0][0], author) for author, queue in queues.items()]
     heapq.heapify(heads)
     recent: deque[int] = deque()  # authors of the previous span - 1 places
     placed_by: Counter[int] = Counter()
-    result: list[RankedPost] = []
+    result: list[PostT] = []
     while heads:
         blocked = []
         while heads and placed_by[heads[0][1]] >= per_author:

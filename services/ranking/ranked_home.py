@@ -1,8 +1,9 @@
 """The ranked home timeline: the newest posts of the home timeline, ranked, then the rest by time.
 
-A first page reads the candidates (the newest `max_candidates` posts of the chronological home
-timeline, feed and famous authors alike, no older than the window), scores them (scoring.py),
-re-ranks them for diversity (diversity.py) and keeps the order as a snapshot (snapshots.py).
+A first page reads the candidates (the newest `max_candidates` posts of the home timeline that
+its Redis sources vouch for, feed and famous authors alike, no older than the window), scores
+them (scoring.py), re-ranks them for diversity (diversity.py) and keeps the order as a snapshot
+(snapshots.py).
 Later pages read their slice of that snapshot, so new posts and likes never move what a viewer
 is scrolling through. Past the last ranked post the feed continues with the chronological
 timeline below the oldest candidate, which is exactly the set of posts not ranked: nothing is
@@ -21,7 +22,7 @@ from services.foundation.errors import DomainError, ErrorCode
 from services.foundation.ids import id_floor_for
 from services.ranking.diversity import diversify
 from services.ranking.positions import SnapshotPosition, TailPosition
-from services.ranking.scoring import ranking_order, score_post
+from services.ranking.scoring import Candidate, explain, ranking_order, score
 from services.ranking.snapshots import SnapshotEntry, SnapshotMeta
 
 if TYPE_CHECKING:
@@ -89,55 +90,52 @@ class RankedHomeTimeline:
             return await self._rank(viewer_id, first)
         if isinstance(after, TailPosition):
             return await self._tail(viewer_id, after.post_id, first, [])
-        return await self._from_snapshot(viewer_id, after, first)
+        return await self._serve(viewer_id, after, first)
 
     async def _rank(self, viewer_id: int, first: int) -> RankedPage:
         now_s = self._clock()
-        # Made current (rebuilt with bounded depth if the viewer was away) before a deep read,
-        # so that a deep read never turns into a deep rebuild
-        await self._home.ensure_ready(viewer_id)
-        latest = await self._home.page(viewer_id, None, self._config.max_candidates)
+        newest, older = await self._home.cached_candidates(viewer_id, self._config.max_candidates)
         oldest = id_floor_for(datetime.fromtimestamp(now_s - self._config.window_s, UTC))
-        candidates = [post for post in latest.items if post.id >= oldest]
+        candidates = [(post_id, author_id) for post_id, author_id in newest if post_id >= oldest]
         if not candidates:
             return await self._tail(viewer_id, None, first, [])
-        more = latest.has_next or len(candidates) < len(latest.items)
+        more = older or len(candidates) < len(newest)
         ranked = await self.rank(viewer_id, candidates, now_s)
-        meta = SnapshotMeta(created_s=now_s, size=len(ranked), boundary=candidates[-1].id, more=more)
-        entries = [entry for _, entry in ranked]
-        page = [post for post, _ in ranked[:first]]
+        meta = SnapshotMeta(created_s=now_s, size=len(ranked), boundary=candidates[-1][0], more=more)
         snapshot_id = self._ids.next_id()
-        slot = await self._snapshots.save(viewer_id, snapshot_id, meta, entries, [p.post_id for p in page])
-        by_id = {post.id: post for post in candidates}
-        items = [
-            RankedItem(by_id[post.post_id], SnapshotPosition(snapshot_id, slot, index), post)
-            for index, post in enumerate(page)
-        ]
-        if len(ranked) > first or not more:
-            return RankedPage(items, has_next=len(ranked) > first)
-        return await self._tail(viewer_id, meta.boundary, first, items)
+        head = ranked[: first + _SLACK]
+        slot, records = await asyncio.gather(
+            self._snapshots.save(
+                viewer_id, snapshot_id, meta, ranked, [entry.post_id for entry in ranked[:first]]
+            ),
+            self._posts.get_many([entry.post_id for entry in head]),
+        )
+        before_first = SnapshotPosition(snapshot_id, slot, -1)
+        return await self._serve(viewer_id, before_first, first, (meta, head, records))
 
     async def rank(
-        self, viewer_id: int, candidates: Sequence[PostRecord], now_s: float
-    ) -> list[tuple[RankedPost, SnapshotEntry]]:
-        """The candidates in ranked order, each with the signals it was scored with."""
-        authors = list({post.author_id for post in candidates})
-        post_ids = [post.id for post in candidates]
+        self, viewer_id: int, candidates: Sequence[tuple[int, int]], now_s: float
+    ) -> list[SnapshotEntry]:
+        """The candidates, as (post id, author id), in ranked order, each with the signals it
+        was scored with."""
+        authors = list({author_id for _, author_id in candidates})
+        post_ids = [post_id for post_id, _ in candidates]
         (affinities, velocities), shown = await asyncio.gather(
             self._signals.read(viewer_id, authors, post_ids, now_s),
-            self._snapshots.shown_before(viewer_id, post_ids),
+            self._snapshots.shown_before(viewer_id),
         )
-        scored: dict[int, SnapshotEntry] = {}
-        ranked: list[RankedPost] = []
-        for post in candidates:
-            entry = SnapshotEntry(post.id, affinities[post.author_id], velocities[post.id], post.id in shown)
-            scored[post.id] = entry
-            ranked.append(self._score(viewer_id, post.author_id, entry, now_s))
-        ranked.sort(key=ranking_order)
-        return [(post, scored[post.post_id]) for post in diversify(ranked)]
+        entries: dict[int, SnapshotEntry] = {}
+        scored: list[Candidate] = []
+        for post_id, author_id in candidates:
+            entry = SnapshotEntry(post_id, affinities[author_id], velocities[post_id], post_id in shown)
+            entries[post_id] = entry
+            value = score(post_id, entry.affinity, entry.velocity, now_s, self._config)
+            scored.append(Candidate(post_id, author_id, value, entry.shown_before))
+        scored.sort(key=ranking_order)
+        return [entries[candidate.post_id] for candidate in diversify(scored)]
 
-    def _score(self, viewer_id: int, author_id: int, entry: SnapshotEntry, now_s: float) -> RankedPost:
-        return score_post(
+    def _explain(self, viewer_id: int, author_id: int, entry: SnapshotEntry, now_s: float) -> RankedPost:
+        return explain(
             entry.post_id,
             author_id,
             viewer_id=viewer_id,
@@ -148,30 +146,39 @@ class RankedHomeTimeline:
             config=self._config,
         )
 
-    async def _from_snapshot(self, viewer_id: int, after: SnapshotPosition, first: int) -> RankedPage:
+    async def _serve(
+        self,
+        viewer_id: int,
+        after: SnapshotPosition,
+        first: int,
+        known: tuple[SnapshotMeta, list[SnapshotEntry], list[PostRecord | None]] | None = None,
+    ) -> RankedPage:
+        """The visible posts after `after` in a kept ranking, then by time past its end. The
+        first slice, hydrated, comes from `known` when the caller holds it, else from Redis."""
         items: list[RankedItem] = []
         position = after
-        meta: SnapshotMeta | None = None
-        exhausted = False
         for _ in range(_MAX_ROUNDS):
             wanted = first - len(items)
-            found = await self._snapshots.read(viewer_id, position, wanted + _SLACK, wanted, self._clock())
-            if found is None:
-                raise snapshot_expired()
-            meta, entries = found
-            records = await self._posts.get_many([entry.post_id for entry in entries])
+            if known is not None:
+                meta, entries, records = known
+                known = None
+            else:
+                found = await self._snapshots.read(
+                    viewer_id, position, wanted + _SLACK, wanted, self._clock()
+                )
+                if found is None:
+                    raise snapshot_expired()
+                meta, entries = found
+                records = await self._posts.get_many([entry.post_id for entry in entries])
             for entry, record in zip(entries, records, strict=True):
                 if len(items) == first:
                     break
                 position = SnapshotPosition(after.snapshot_id, after.slot, position.index + 1)
                 if record is not None and record.is_visible:
-                    ranked = self._score(viewer_id, record.author_id, entry, meta.created_s)
-                    items.append(RankedItem(record, position, ranked))
-            exhausted = len(entries) < wanted + _SLACK
-            if len(items) == first or exhausted:
+                    explained = self._explain(viewer_id, record.author_id, entry, meta.created_s)
+                    items.append(RankedItem(record, position, explained))
+            if len(items) == first or position.index + 1 >= meta.size:
                 break
-        if meta is None:  # pragma: no cover - the loop runs at least once
-            raise snapshot_expired()
         ranked_left = position.index + 1 < meta.size
         if len(items) == first or ranked_left or not meta.more:
             return RankedPage(items, has_next=ranked_left or meta.more)

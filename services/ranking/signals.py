@@ -6,8 +6,9 @@ Keys:
                            profile visits): member = author id, score = the log-space decayed
                            count of the viewer's engagements with that author. At most
                            AFFINITY_CAP authors per kind: the weakest are trimmed.
-- `velocity:{pid}`         hash with fields `likes` and `comments`: the log-space decayed
-                           counts of the post's engagement. Kept only while the post is young
+- `velocity:{pid}`         string "<likes>,<comments>": the log-space decayed counts of the
+                           post's engagement (a string, so that a ranking reads every candidate's
+                           in one MGET). Kept only while the post is young
                            enough to be ranked; it expires when the post leaves the window.
 - `visitgate:{uid}:<aid>`  the time of the last counted visit, kept VISIT_GATE_S: a visit within
                            VISIT_GATE_S of it does not count, so that a client reading a profile
@@ -19,12 +20,12 @@ since a job would cost more (an enqueue, then a worker's round trips) than the u
 
 from __future__ import annotations
 
+import asyncio
 import time
-from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from services.foundation.cluster_safe import ScriptBatch
+from services.foundation.cluster_safe import ScriptBatch, mget
 from services.foundation.ids import id_time
 from services.ranking.config import HOUR_S
 from services.ranking.decay import LUA_COMBINE, current_value, log_term
@@ -61,18 +62,26 @@ redis.call('EXPIRE', KEYS[1], ARGV[5])
 return 1
 """
 )
-# KEYS = (hash); ARGV = field, log term, sign, ttl
+# KEYS = (velocity); ARGV = which count (1 likes, 2 comments), log term, sign, ttl
 _ADD_VELOCITY = (
     LUA_COMBINE
     + """
-local old = redis.call('HGET', KEYS[1], ARGV[1])
-local new = combine(old and tonumber(old), tonumber(ARGV[2]), tonumber(ARGV[3]))
-if new == nil then redis.call('HDEL', KEYS[1], ARGV[1]) return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], string.format('%.17g', new))
-redis.call('EXPIRE', KEYS[1], ARGV[4])
+local counts = {}
+local raw = redis.call('GET', KEYS[1])
+if raw then
+  local comma = string.find(raw, ',', 1, true)
+  counts[1] = tonumber(string.sub(raw, 1, comma - 1))
+  counts[2] = tonumber(string.sub(raw, comma + 1))
+end
+local which = tonumber(ARGV[1])
+counts[which] = combine(counts[which], tonumber(ARGV[2]), tonumber(ARGV[3]))
+if counts[1] == nil and counts[2] == nil then redis.call('DEL', KEYS[1]) return 0 end
+local function cell(value) if value == nil then return '' end return string.format('%.17g', value) end
+redis.call('SET', KEYS[1], cell(counts[1]) .. ',' .. cell(counts[2]), 'EX', ARGV[4])
 return 1
 """
 )
+_VELOCITY_COUNT = {"likes": 1, "comments": 2}
 
 
 class Engagement(Enum):
@@ -95,8 +104,7 @@ def visit_gate_key(user_id: int, author_id: int) -> str:
     return f"visitgate:{{{user_id}}}:{author_id}"
 
 
-@dataclass(frozen=True, slots=True)
-class AuthorAffinity:
+class AuthorAffinity(NamedTuple):
     """The viewer's decayed counts of engagement with one author."""
 
     likes: float = 0.0
@@ -104,8 +112,7 @@ class AuthorAffinity:
     visits: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class PostVelocity:
+class PostVelocity(NamedTuple):
     """A post's decayed counts of recent engagement."""
 
     likes: float = 0.0
@@ -171,38 +178,48 @@ class EngagementSignals:
         if remaining_s > 0:
             term = log_term(1.0, at, self._velocity_half_life_s)
             ttl = int(remaining_s) + _VELOCITY_GRACE_S
-            await batch.script(self._add_velocity, [velocity_key(post_id)], [kind.value, term, sign, ttl])
+            which = _VELOCITY_COUNT[kind.value]
+            await batch.script(self._add_velocity, [velocity_key(post_id)], [which, term, sign, ttl])
         if len(batch.pipe):
             await batch.execute()
 
     async def read(
         self, viewer_id: int, author_ids: Sequence[int], post_ids: Sequence[int], now_s: float
     ) -> tuple[dict[int, AuthorAffinity], dict[int, PostVelocity]]:
-        """The viewer's affinity for each author and each post's velocity, as of `now_s`, in one
-        round trip."""
+        """The viewer's affinity for each author and each post's velocity, as of `now_s`: one
+        pipeline and one MGET, sent together."""
         kinds = list(Engagement)
         authors = [str(author) for author in author_ids]
-        async with self._redis.pipeline(transaction=False) as pipe:
-            if authors:
+
+        async def affinity_rows() -> list[list[float | None]]:
+            if not authors:
+                return []
+            async with self._redis.pipeline(transaction=False) as pipe:
                 for kind in kinds:
                     pipe.zmscore(affinity_key(viewer_id, kind), authors)
-            for post_id in post_ids:
-                pipe.hmget(velocity_key(post_id), [Engagement.LIKES.value, Engagement.COMMENTS.value])
-            rows = await pipe.execute()
-        affinity_rows = rows[: len(kinds)] if authors else []
-        velocity_rows = rows[len(kinds) :] if authors else rows
+                rows: list[list[float | None]] = await pipe.execute()
+                return rows
+
+        async def velocity_rows() -> list[str | None]:
+            return (
+                await mget(self._redis, [velocity_key(post_id) for post_id in post_ids]) if post_ids else []
+            )
+
+        by_kind, velocities_raw = await asyncio.gather(affinity_rows(), velocity_rows())
 
         def decayed(raw: float | str | None, half_life_s: float) -> float:
-            return current_value(None if raw is None else float(raw), now_s, half_life_s)
+            return current_value(None if raw is None or raw == "" else float(raw), now_s, half_life_s)
 
         affinities = {
             author: AuthorAffinity(
-                *(decayed(affinity_rows[k][index], self._affinity_half_life_s) for k in range(len(kinds)))
+                *(decayed(by_kind[k][index], self._affinity_half_life_s) for k in range(len(kinds)))
             )
             for index, author in enumerate(author_ids)
         }
-        velocities = {
-            post_id: PostVelocity(*(decayed(raw, self._velocity_half_life_s) for raw in row))
-            for post_id, row in zip(post_ids, velocity_rows, strict=True)
-        }
+        velocities = {}
+        for post_id, raw in zip(post_ids, velocities_raw, strict=True):
+            likes, comments = raw.split(",") if raw else (None, None)
+            velocities[post_id] = PostVelocity(
+                decayed(likes, self._velocity_half_life_s), decayed(comments, self._velocity_half_life_s)
+            )
         return affinities, velocities

@@ -17,7 +17,7 @@ explains the ranking it shows with the formula of scoring.py and the numbers of 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from services.ranking.signals import AuthorAffinity, PostVelocity
 
@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 SLOTS = 3
 
 # KEYS = (seq, shown, slot 0 .. slot SLOTS-1); ARGV = ttl, snapshot id, meta, shown at,
-# shown cap, shown ttl, number of shown ids n, n shown ids, entries. Returns the slot used.
+# shown cap, shown ttl, entries joined by newlines, then the shown ids. Returns the slot used.
+# The entries travel as one argument: encoding hundreds of arguments costs the client more
+# than splitting one string costs Redis.
 _SAVE = """
 local slots = #KEYS - 2
 local slot = redis.call('INCR', KEYS[1]) % slots
@@ -40,15 +42,16 @@ redis.call('EXPIRE', KEYS[1], ARGV[1])
 local key = KEYS[3 + slot]
 redis.call('DEL', key)
 redis.call('RPUSH', key, ARGV[2], ARGV[3])
-local shown = tonumber(ARGV[7])
-local first = 8 + shown
--- In chunks: unpack() is limited by Lua's stack
-for i = first, #ARGV, 500 do
-  redis.call('RPUSH', key, unpack(ARGV, i, math.min(i + 499, #ARGV)))
+local batch = {}
+for entry in string.gmatch(ARGV[7], '[^\\n]+') do
+  batch[#batch + 1] = entry
+  -- In batches: unpack() is limited by Lua's stack
+  if #batch == 500 then redis.call('RPUSH', key, unpack(batch)) batch = {} end
 end
+if #batch > 0 then redis.call('RPUSH', key, unpack(batch)) end
 redis.call('EXPIRE', key, ARGV[1])
-for i = 8, first - 1 do redis.call('ZADD', KEYS[2], ARGV[4], ARGV[i]) end
-if shown > 0 then
+for i = 8, #ARGV do redis.call('ZADD', KEYS[2], ARGV[4], ARGV[i]) end
+if #ARGV > 7 then
   local extra = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[5])
   if extra > 0 then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, extra - 1) end
   redis.call('EXPIRE', KEYS[2], ARGV[6])
@@ -106,8 +109,12 @@ class SnapshotMeta:
         return cls(float(created), int(size), int(boundary) or None, more == "1")
 
 
-@dataclass(frozen=True, slots=True)
-class SnapshotEntry:
+def _cell(value: float) -> str:
+    # Four significant digits, and nothing for a zero: most viewers have no signal for most posts
+    return f"{value:.4g}" if value else ""
+
+
+class SnapshotEntry(NamedTuple):
     """One ranked post and the signals it was scored with."""
 
     post_id: int
@@ -116,16 +123,16 @@ class SnapshotEntry:
     shown_before: bool
 
     def encode(self) -> str:
-        numbers = (
-            self.affinity.likes,
-            self.affinity.comments,
-            self.affinity.visits,
-            self.velocity.likes,
-            self.velocity.comments,
-        )
         # Four significant digits, and nothing for a zero: most viewers have no signal for most posts
-        cells = ",".join(f"{value:.4g}" if value else "" for value in numbers)
-        return f"{self.post_id},{cells},{int(self.shown_before)}"
+        (likes, comments, visits), (recent_likes, recent_comments) = self.affinity, self.velocity
+        return (
+            (
+                f"{self.post_id},{likes:.4g},{comments:.4g},{visits:.4g},"
+                f"{recent_likes:.4g},{recent_comments:.4g},{int(self.shown_before)}"
+            )
+            .replace(",0,", ",,")
+            .replace(",0,", ",,")
+        )
 
     @classmethod
     def decode(cls, raw: str) -> SnapshotEntry:
@@ -165,9 +172,8 @@ class SnapshotStore:
             meta.created_s,
             self._shown_cap,
             self._shown_ttl_s,
-            len(shown_now),
+            "\n".join(entry.encode() for entry in entries),
             *shown_now,
-            *(entry.encode() for entry in entries),
         ]
         slot: int = await self._save(keys=keys, args=args)
         return slot
@@ -195,8 +201,8 @@ class SnapshotStore:
         meta, entries = found
         return SnapshotMeta.decode(meta), [SnapshotEntry.decode(raw) for raw in entries]
 
-    async def shown_before(self, viewer_id: int, post_ids: Sequence[int]) -> set[int]:
-        if not post_ids:
-            return set()
-        scores = await self._redis.zmscore(shown_key(viewer_id), [str(pid) for pid in post_ids])
-        return {pid for pid, score in zip(post_ids, scores, strict=True) if score is not None}
+    async def shown_before(self, viewer_id: int) -> set[int]:
+        """Every post the viewer was shown on a ranked page lately: at most `max_candidates`, so
+        the whole set costs less to read than asking about each candidate."""
+        members = await self._redis.zrange(shown_key(viewer_id), 0, -1)
+        return {int(member) for member in members}

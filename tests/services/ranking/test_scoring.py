@@ -11,7 +11,7 @@ import pytest
 from aperture.settings import Settings
 from services.foundation.ids import id_floor_for
 from services.ranking.config import RankingConfig
-from services.ranking.scoring import Reason, ranking_order, score_post
+from services.ranking.scoring import Candidate, Reason, explain, ranking_order, score
 from services.ranking.signals import AuthorAffinity, PostVelocity
 
 CONFIG = RankingConfig.from_settings(Settings())
@@ -32,7 +32,7 @@ def scored(
     shown: bool = False,
     config: RankingConfig = CONFIG,
 ) -> tuple[Reason, float]:
-    post = score_post(
+    post = explain(
         posted(hours_ago),
         author,
         viewer_id=VIEWER,
@@ -46,7 +46,7 @@ def scored(
 
 
 def test_the_score_is_the_documented_formula() -> None:
-    post = score_post(
+    post = explain(
         posted(6),
         AUTHOR,
         viewer_id=VIEWER,
@@ -65,6 +65,9 @@ def test_the_score_is_the_documented_formula() -> None:
     assert post.reason is Reason.OFTEN_COMMENTED, (
         "3 for one comment outweighs 2 for two likes and 2 for four visits"
     )
+    # Every candidate is sorted by `score`, which is the score `explain` shows
+    signals = (AuthorAffinity(likes=2, comments=1, visits=4), PostVelocity(likes=5, comments=2))
+    assert score(post.post_id, *signals, NOW, CONFIG) == inputs.score
 
 
 def test_reasons() -> None:
@@ -91,13 +94,16 @@ def test_recency_alone_orders_newest_first_and_signals_lift_older_posts() -> Non
 
 
 def test_posts_shown_before_sort_after_all_others() -> None:
-    fresh = score_post(
+    fresh = explain(
         posted(40), AUTHOR, viewer_id=VIEWER, affinity=AuthorAffinity(), velocity=PostVelocity(),
         shown_before=False, now_s=NOW, config=CONFIG,
     )  # fmt: skip
-    seen = score_post(
+    seen = explain(
         posted(0), AUTHOR, viewer_id=VIEWER, affinity=AuthorAffinity(likes=50), velocity=PostVelocity(),
         shown_before=True, now_s=NOW, config=CONFIG,
     )  # fmt: skip
     assert seen.inputs.score > fresh.inputs.score
-    assert sorted([seen, fresh], key=ranking_order) == [fresh, seen]
+    candidates = [
+        Candidate(p.post_id, p.author_id, p.inputs.score, p.inputs.shown_before) for p in (seen, fresh)
+    ]
+    assert [c.post_id for c in sorted(candidates, key=ranking_order)] == [fresh.post_id, seen.post_id]
