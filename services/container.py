@@ -195,6 +195,7 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
             config=ranking,
             home=home,
             posts=posts,
+            counters=counters,
             signals=signals,
             snapshots=SnapshotStore(redis, ranking),
             ids=ids,

@@ -49,7 +49,11 @@ class RankingInputs:
     affinity: float = strawberry.field(description="ln(1 + the weighted sum of the three counts above).")
     recent_likes: float = strawberry.field(description="Likes this post received recently, decayed.")
     recent_comments: float = strawberry.field(description="Comments this post received recently, decayed.")
-    velocity: float = strawberry.field(description="ln(1 + the weighted sum of the two counts above).")
+    author_followers: int = strawberry.field(description="The author's followers when the post was ranked.")
+    velocity: float = strawberry.field(
+        description="ln(1 + the weighted sum of the two counts above per hundred followers of the "
+        "author, fewer counting as a hundred)."
+    )
     shown_before: bool = strawberry.field(
         description="Shown to you in an earlier ranked session, so placed after posts you have not seen."
     )
@@ -66,6 +70,7 @@ class RankingInputs:
             affinity=round(inputs.affinity, _DIGITS),
             recent_likes=round(inputs.recent_likes, _DIGITS),
             recent_comments=round(inputs.recent_comments, _DIGITS),
+            author_followers=inputs.author_followers,
             velocity=round(inputs.velocity, _DIGITS),
             shown_before=inputs.shown_before,
         )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from services.counters.service import USER
 from services.foundation.errors import DomainError, ErrorCode
 from services.foundation.ids import id_floor_for
 from services.ranking.diversity import diversify
@@ -28,6 +29,7 @@ from services.ranking.snapshots import SnapshotEntry, SnapshotMeta
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from services.counters.service import CounterService
     from services.foundation.ids import IdGenerator
     from services.posts.records import PostRecord
     from services.posts.service import PostService
@@ -72,6 +74,7 @@ class RankedHomeTimeline:
         config: RankingConfig,
         home: HomeTimeline,
         posts: PostService,
+        counters: CounterService,
         signals: EngagementSignals,
         snapshots: SnapshotStore,
         ids: IdGenerator,
@@ -80,6 +83,7 @@ class RankedHomeTimeline:
         self._config = config
         self._home = home
         self._posts = posts
+        self._counters = counters
         self._signals = signals
         self._snapshots = snapshots
         self._ids = ids
@@ -120,16 +124,27 @@ class RankedHomeTimeline:
         was scored with."""
         authors = list({author_id for _, author_id in candidates})
         post_ids = [post_id for post_id, _ in candidates]
-        (affinities, velocities), shown = await asyncio.gather(
+        (affinities, velocities), shown, counts = await asyncio.gather(
             self._signals.read(viewer_id, authors, post_ids, now_s),
             self._snapshots.shown_before(viewer_id),
+            self._counters.get_many(USER, authors),
         )
+        followers = {author: count["followers"] for author, count in zip(authors, counts, strict=True)}
         entries: dict[int, SnapshotEntry] = {}
         scored: list[Candidate] = []
         for post_id, author_id in candidates:
-            entry = SnapshotEntry(post_id, affinities[author_id], velocities[post_id], post_id in shown)
+            entry = SnapshotEntry(
+                post_id, affinities[author_id], velocities[post_id], followers[author_id], post_id in shown
+            )
             entries[post_id] = entry
-            value = score(post_id, entry.affinity, entry.velocity, now_s, self._config)
+            value = score(
+                post_id,
+                entry.affinity,
+                entry.velocity,
+                entry.author_followers,
+                now_s=now_s,
+                config=self._config,
+            )
             scored.append(Candidate(post_id, author_id, value, entry.shown_before))
         scored.sort(key=ranking_order)
         return [entries[candidate.post_id] for candidate in diversify(scored)]
@@ -141,6 +156,7 @@ class RankedHomeTimeline:
             viewer_id=viewer_id,
             affinity=entry.affinity,
             velocity=entry.velocity,
+            followers=entry.author_followers,
             shown_before=entry.shown_before,
             now_s=now_s,
             config=self._config,

@@ -2,11 +2,13 @@
 
     score = w_recency  * 2^(-age / half_life_recency)
           + w_affinity * ln(1 + like*likes_given + comment*comments_given + visit*profile_visits)
-          + w_velocity * ln(1 + like*recent_likes + comment*recent_comments)
+          + w_velocity * ln(1 + (like*recent_likes + comment*recent_comments) / max(1, followers/100))
 
 The affinity counts are the viewer's decayed engagements with the post's author; the velocity
-counts are the post's decayed engagements from everyone (signals.py). The logarithms make both
-saturate: the tenth like of an author adds less than the first. docs/architecture.md (2.11)
+counts are the post's decayed engagements from everyone (signals.py), per hundred followers of
+its author (fewer count as a hundred): fifty likes from a thousand followers say more about a
+post than fifty from a hundred thousand, whose audience alone brings them. The logarithms make
+both terms saturate: the tenth like of an author adds less than the first. docs/architecture.md (2.11)
 explains the choice of each term.
 """
 
@@ -25,8 +27,11 @@ if TYPE_CHECKING:
 
 # About two likes' worth of recent engagement with an author makes them one you "often" engage with
 OFTEN_AFFINITY = 2.0
-# About three likes' worth of engagement in the last velocity half-life makes a post "popular"
+# About three likes' worth of engagement in the last velocity half-life, per hundred followers of
+# the author, makes a post "popular"
 POPULAR_VELOCITY = 3.0
+# Engagement is counted per this many followers of the author (an account with fewer counts as this many)
+AUDIENCE_UNIT = 100.0
 # Posts within two recency half-lives are "new"
 NEW_RECENCY = 0.25
 
@@ -59,6 +64,7 @@ class ScoreInputs(NamedTuple):
     affinity: float
     recent_likes: float
     recent_comments: float
+    author_followers: int
     velocity: float
     shown_before: bool
     score: float
@@ -81,7 +87,13 @@ class Candidate(NamedTuple):
 
 
 def _terms(
-    post_id: int, affinity: AuthorAffinity, velocity: PostVelocity, now_s: float, config: RankingConfig
+    post_id: int,
+    affinity: AuthorAffinity,
+    velocity: PostVelocity,
+    followers: int,
+    *,
+    now_s: float,
+    config: RankingConfig,
 ) -> tuple[float, float, float, float, float, float]:
     """Age in hours, recency, weighted affinity and velocity counts, and their logarithms."""
     weights = config.weights
@@ -90,14 +102,23 @@ def _terms(
     affinity_raw = (
         weights.like * affinity.likes + weights.comment * affinity.comments + weights.visit * affinity.visits
     )
-    velocity_raw = weights.like * velocity.likes + weights.comment * velocity.comments
+    audience = max(1.0, followers / AUDIENCE_UNIT)
+    velocity_raw = (weights.like * velocity.likes + weights.comment * velocity.comments) / audience
     return age_hours, recency, affinity_raw, velocity_raw, math.log1p(affinity_raw), math.log1p(velocity_raw)
 
 
 def score(
-    post_id: int, affinity: AuthorAffinity, velocity: PostVelocity, now_s: float, config: RankingConfig
+    post_id: int,
+    affinity: AuthorAffinity,
+    velocity: PostVelocity,
+    followers: int,
+    *,
+    now_s: float,
+    config: RankingConfig,
 ) -> float:
-    _, recency, _, _, affinity_term, velocity_term = _terms(post_id, affinity, velocity, now_s, config)
+    _, recency, _, _, affinity_term, velocity_term = _terms(
+        post_id, affinity, velocity, followers, now_s=now_s, config=config
+    )
     weights = config.weights
     return weights.recency * recency + weights.affinity * affinity_term + weights.velocity * velocity_term
 
@@ -109,6 +130,7 @@ def explain(
     viewer_id: int,
     affinity: AuthorAffinity,
     velocity: PostVelocity,
+    followers: int,
     shown_before: bool,
     now_s: float,
     config: RankingConfig,
@@ -116,7 +138,7 @@ def explain(
     """The post's score with every input, and the reason that names its largest term."""
     weights = config.weights
     age_hours, recency, affinity_raw, velocity_raw, affinity_term, velocity_term = _terms(
-        post_id, affinity, velocity, now_s, config
+        post_id, affinity, velocity, followers, now_s=now_s, config=config
     )
     often = affinity_raw >= OFTEN_AFFINITY and weights.affinity > 0
     popular = velocity_raw >= POPULAR_VELOCITY and weights.velocity > 0
@@ -146,6 +168,7 @@ def explain(
         affinity=affinity_term,
         recent_likes=velocity.likes,
         recent_comments=velocity.comments,
+        author_followers=followers,
         velocity=velocity_term,
         shown_before=shown_before,
         score=weights.recency * recency + weights.affinity * affinity_term + weights.velocity * velocity_term,

@@ -120,27 +120,24 @@ class SnapshotEntry(NamedTuple):
     post_id: int
     affinity: AuthorAffinity
     velocity: PostVelocity
+    author_followers: int
     shown_before: bool
 
     def encode(self) -> str:
-        # Four significant digits, and nothing for a zero: most viewers have no signal for most posts
         (likes, comments, visits), (recent_likes, recent_comments) = self.affinity, self.velocity
         return (
-            (
-                f"{self.post_id},{likes:.4g},{comments:.4g},{visits:.4g},"
-                f"{recent_likes:.4g},{recent_comments:.4g},{int(self.shown_before)}"
-            )
-            .replace(",0,", ",,")
-            .replace(",0,", ",,")
+            f"{self.post_id},{_cell(likes)},{_cell(comments)},{_cell(visits)},{_cell(recent_likes)},"
+            f"{_cell(recent_comments)},{self.author_followers},{int(self.shown_before)}"
         )
 
     @classmethod
     def decode(cls, raw: str) -> SnapshotEntry:
-        post_id, likes, comments, visits, recent_likes, recent_comments, shown = raw.split(",")
+        post_id, likes, comments, visits, recent_likes, recent_comments, followers, shown = raw.split(",")
         return cls(
             post_id=int(post_id),
             affinity=AuthorAffinity(*(float(cell or 0) for cell in (likes, comments, visits))),
             velocity=PostVelocity(*(float(cell or 0) for cell in (recent_likes, recent_comments))),
+            author_followers=int(followers),
             shown_before=shown == "1",
         )
 

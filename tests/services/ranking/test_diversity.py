@@ -10,7 +10,7 @@ import pytest
 from services.ranking.diversity import PER_AUTHOR, SPAN, diversify
 from services.ranking.scoring import RankedPost, Reason, ScoreInputs
 
-_INPUTS = ScoreInputs(0, 1, 0, 0, 0, 0, 0, 0, 0, shown_before=False, score=1)
+_INPUTS = ScoreInputs(0, 1, 0, 0, 0, 0, 0, 0, 0, 0, shown_before=False, score=1)
 
 
 def posts(authors: list[int]) -> list[RankedPost]:
