@@ -142,6 +142,19 @@ async def build_network(services: Services, size: dict[str, Any], seed: int) -> 
     for targets in followees.values():
         for followee in targets:
             followers[followee] += 1
+    # Exact counts, as a counter flush leaves them: the ranking reads authors' follower counts
+    await _insert(
+        db["counters"],
+        [
+            {
+                "_id": f"user:{user}",
+                "followers": followers[user],
+                "following": len(followees[user]),
+                "posts": 0,
+            }
+            for user in users
+        ],
+    )
     famous = sorted(users, key=lambda user: followers[user], reverse=True)[: size["famous"]]
     await redis.sadd(FAMOUS, *map(str, famous))  # type: ignore[misc]
     favourites = {
