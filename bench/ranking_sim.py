@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import contextlib
-import gc
 import itertools
 import random
 import time
@@ -22,8 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from pymongo.errors import BulkWriteError
-
+from bench.home_timeline import insert_chunks
 from services.foundation.ids import id_floor_for
 from services.posts.records import PostRecord, PostStatus
 from services.social.follows import edge_id
@@ -104,12 +101,6 @@ class Network:
         return relevant
 
 
-async def _insert(collection: Any, documents: list[dict[str, Any]]) -> None:
-    for start in range(0, len(documents), 10_000):
-        with contextlib.suppress(BulkWriteError):
-            await collection.insert_many(documents[start : start + 10_000], ordered=False)
-
-
 async def build_network(services: Services, size: dict[str, Any], seed: int) -> Network:
     """Users, follows and hidden preferences, written straight to the stores (loading, not the API)."""
     rng = random.Random(seed)
@@ -117,7 +108,7 @@ async def build_network(services: Services, size: dict[str, Any], seed: int) -> 
     users = [services.ids.next_id() for _ in range(size["users"])]
     password_hash = services.users._hasher.hash("bench-password")
     now = datetime.now(UTC)
-    await _insert(
+    await insert_chunks(
         db["users"],
         [
             {"_id": uid, "username": f"rank{i}", "display_name": f"Rank {i}", "bio": "",
@@ -137,13 +128,13 @@ async def build_network(services: Services, size: dict[str, Any], seed: int) -> 
          "followee_id": followee, "created_at": now}
         for user, targets in followees.items() for followee in targets
     ]  # fmt: skip
-    await _insert(db["follows"], follows)
+    await insert_chunks(db["follows"], follows)
     followers = dict.fromkeys(users, 0)
     for targets in followees.values():
         for followee in targets:
             followers[followee] += 1
     # Exact counts, as a counter flush leaves them: the ranking reads authors' follower counts
-    await _insert(
+    await insert_chunks(
         db["counters"],
         [
             {
@@ -181,8 +172,6 @@ async def build_network(services: Services, size: dict[str, Any], seed: int) -> 
         held_out_users=len(held_out),
     )
     await _post(services, network, size, rng, famous)
-    gc.collect()
-    gc.freeze()  # the in-memory MongoDB keeps every document on the heap; spare the collector
     return network
 
 
@@ -213,7 +202,7 @@ async def _post(
             )  # fmt: skip
             documents.append(record.to_document())
         network.posts_by_author[author] = timeline
-    await _insert(services.stores.db["posts"], documents)
+    await insert_chunks(services.stores.db["posts"], documents)
     network.counts["posts"] = len(documents)
 
 

@@ -57,6 +57,17 @@ async def ranked_error(api: Api, user: TestUser, first: int, after: str | None, 
     return code
 
 
+async def reader_of_one_author(api: Api, run_jobs: RunJobs, posts: int) -> tuple[TestUser, TestUser]:
+    """A reader following an author who has written `posts` posts."""
+    reader = await api.new_user("reader")
+    author = await api.new_user("author")
+    await follow(api, reader, author)
+    for i in range(posts):
+        await create_post(api, author, f"post {i}")
+    await run_jobs()
+    return reader, author
+
+
 def ids(page: dict[str, Any]) -> list[str]:
     return [edge["node"]["id"] for edge in page["edges"]]
 
@@ -99,12 +110,7 @@ async def test_a_viewer_with_no_signals_gets_the_newest_first_with_reasons(
 
 
 async def test_latest_edges_have_no_reason_and_reject_ranked_cursors(api: Api, run_jobs: RunJobs) -> None:
-    reader = await api.new_user("reader")
-    author = await api.new_user("author")
-    await follow(api, reader, author)
-    for i in range(4):
-        await create_post(api, author, f"post {i}")
-    await run_jobs()
+    reader, _author = await reader_of_one_author(api, run_jobs, 4)
     latest = (await api.gql(LATEST, {"first": 2}, token=reader.token))["viewer"]["homeTimeline"]
     assert [(edge["reason"], edge["ranking"]) for edge in latest["edges"]] == [(None, None)] * 2
     ranked = await ranked_page(api, reader, 2)
@@ -291,12 +297,7 @@ async def test_ten_pages_while_posts_and_likes_arrive_repeat_and_skip_nothing(
 async def test_a_snapshot_expires_with_a_clear_code(
     api: Api, services: Services, run_jobs: RunJobs, settings: Settings
 ) -> None:
-    reader = await api.new_user("reader")
-    author = await api.new_user("author")
-    await follow(api, reader, author)
-    for i in range(8):
-        await create_post(api, author, f"post {i}")
-    await run_jobs()
+    reader, _author = await reader_of_one_author(api, run_jobs, 8)
     first = await ranked_page(api, reader, 2)
     cursor = first["pageInfo"]["endCursor"]
     position = decode_ranked_cursor(cursor)
@@ -341,12 +342,7 @@ async def test_posts_shown_in_an_earlier_ranked_session_are_pushed_down(api: Api
 async def test_new_posts_arrive_live_while_the_ranked_pages_stay_put(
     api: Api, server_url: str, run_jobs: RunJobs
 ) -> None:
-    reader = await api.new_user("reader")
-    author = await api.new_user("author")
-    await follow(api, reader, author)
-    for i in range(4):
-        await create_post(api, author, f"post {i}")
-    await run_jobs()
+    reader, author = await reader_of_one_author(api, run_jobs, 4)
     first = await ranked_page(api, reader, 2)
     client = await LiveClient.connect(server_url, reader.token)
     try:
@@ -368,12 +364,7 @@ async def test_new_posts_arrive_live_while_the_ranked_pages_stay_put(
 async def test_latest_still_scrolls_the_whole_timeline(
     api: Api, services: Services, run_jobs: RunJobs
 ) -> None:
-    reader = await api.new_user("reader")
-    author = await api.new_user("author")
-    await follow(api, reader, author)
-    for i in range(5):
-        await create_post(api, author, f"post {i}")
-    await run_jobs()
+    reader, _author = await reader_of_one_author(api, run_jobs, 5)
     await ranked_page(api, reader, 5)
     assert await scroll(api, reader, 2) == await truth(services, reader)
 
