@@ -23,7 +23,16 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from bench.common import Stack, embedded_stack, emit, git_dirty_files, git_revision, machine, summarize_ms
+from bench.common import (
+    Stack,
+    embedded_stack,
+    emit,
+    git_dirty_files,
+    git_revision,
+    machine,
+    summarize_ms,
+    wait_until_idle,
+)
 from bench.ranking_sim import PREFERENCE_MODEL, build_network, simulate_reading
 from resolvers.global_ids import parse_global_id
 
@@ -194,7 +203,9 @@ async def measure(
         measured_quality = await quality(client, network, tokens, window_s)
         log(f"{measured_quality['precision_at_10']}; latency")
         rounds = size["latency_rounds"] if measure_latency else 0
+        machine_load = await wait_until_idle(max_load=1.5, timeout_s=180) if rounds else {}
         measured_latency = await latency(client, network, tokens, rounds, seed) if rounds else {}
+        measured_latency["machine_load"] = machine_load
     precision_ratio = measured_quality["precision_at_10"]["ratio"]
     return {
         "benchmark": "ranking",
