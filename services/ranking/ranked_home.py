@@ -3,9 +3,8 @@
 A first page reads the candidates (the newest `max_candidates` posts of the home timeline that
 its Redis sources vouch for, feed and famous authors alike, no older than the window), scores
 them (scoring.py), re-ranks them for diversity (diversity.py) and keeps the order as a snapshot
-(snapshots.py).
-Later pages read their slice of that snapshot, so new posts and likes never move what a viewer
-is scrolling through. Past the last ranked post the feed continues with the chronological
+(snapshots.py). Later pages read their slice of that snapshot, so new posts and likes never
+move what a viewer is scrolling through. Past the last ranked post the feed continues with the chronological
 timeline below the oldest candidate, which is exactly the set of posts not ranked: nothing is
 skipped or repeated across the seam.
 """

@@ -210,15 +210,22 @@ class EngagementSignals:
         def decayed(raw: float | str | None, half_life_s: float) -> float:
             return current_value(None if raw is None or raw == "" else float(raw), now_s, half_life_s)
 
-        affinities = {
-            author: AuthorAffinity(
-                *(decayed(by_kind[k][index], self._affinity_half_life_s) for k in range(len(kinds)))
+        # Most candidates have no signal at all: those skip the arithmetic
+        no_affinity, no_velocity = AuthorAffinity(), PostVelocity()
+        affinities: dict[int, AuthorAffinity] = {}
+        for index, author in enumerate(author_ids):
+            row = [by_kind[k][index] for k in range(len(kinds))]
+            affinities[author] = (
+                AuthorAffinity(*(decayed(raw, self._affinity_half_life_s) for raw in row))
+                if any(raw is not None for raw in row)
+                else no_affinity
             )
-            for index, author in enumerate(author_ids)
-        }
-        velocities = {}
+        velocities: dict[int, PostVelocity] = {}
         for post_id, raw in zip(post_ids, velocities_raw, strict=True):
-            likes, comments = raw.split(",") if raw else (None, None)
+            if not raw:
+                velocities[post_id] = no_velocity
+                continue
+            likes, comments = raw.split(",")
             velocities[post_id] = PostVelocity(
                 decayed(likes, self._velocity_half_life_s), decayed(comments, self._velocity_half_life_s)
             )
