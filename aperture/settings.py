@@ -207,7 +207,7 @@ class Settings:
         ),
     )
     ranking_max_candidates: int = field(
-        default=300, metadata=_env("RANKING_MAX_CANDIDATES", "Most posts one ranking orders.")
+        default=200, metadata=_env("RANKING_MAX_CANDIDATES", "Most posts one ranking orders.")
     )
     ranking_snapshot_ttl_s: int = field(
         default=1800,

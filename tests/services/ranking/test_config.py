@@ -13,7 +13,7 @@ def test_defaults() -> None:
     assert config.weights == Weights(recency=1, affinity=1, velocity=0.5, like=1, comment=3, visit=0.5)
     assert config.half_lives_h == HalfLives(recency=12, affinity=336, velocity=6)
     assert config.window_s == 72 * HOUR_S
-    assert (config.max_candidates, config.snapshot_ttl_s) == (300, 1800)
+    assert (config.max_candidates, config.snapshot_ttl_s) == (200, 1800)
 
 
 def test_overrides_from_the_environment() -> None:
