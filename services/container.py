@@ -32,6 +32,7 @@ from services.media.processing import MediaProcessor
 from services.media.uploads import UploadService
 from services.posts.service import PostService
 from services.posts.store import PostStore
+from services.ranking.audiences import AuthorAudiences
 from services.ranking.config import RankingConfig
 from services.ranking.ranked_home import RankedHomeTimeline
 from services.ranking.signals import EngagementSignals
@@ -81,6 +82,7 @@ class Services:
     archive: ArchiveService
     profile_views: ProfileViews
     signals: EngagementSignals
+    audiences: AuthorAudiences
     ranked_home: RankedHomeTimeline
 
     def forget_process_state(self) -> None:
@@ -89,6 +91,7 @@ class Services:
         self.activity.forget_recent_touches()
         self.counters.forget_flush_schedule()
         self.posts.store.forget_archive_ceiling()
+        self.audiences.forget()
 
     async def ensure_indexes(self) -> None:
         for service in (
@@ -140,6 +143,7 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
     )
     ranking = RankingConfig.from_settings(settings)
     signals = EngagementSignals(redis, ranking)
+    audiences = AuthorAudiences(counters)
     return Services(
         settings=settings,
         stores=stores,
@@ -191,11 +195,12 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
         home=home,
         profile_views=ProfileViews(users, bus=bus),
         signals=signals,
+        audiences=audiences,
         ranked_home=RankedHomeTimeline(
             config=ranking,
             home=home,
             posts=posts,
-            counters=counters,
+            audiences=audiences,
             signals=signals,
             snapshots=SnapshotStore(redis, ranking),
             ids=ids,

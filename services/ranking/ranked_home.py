@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from services.counters.service import USER
 from services.foundation.errors import DomainError, ErrorCode
 from services.foundation.ids import id_floor_for
 from services.ranking.diversity import diversify
@@ -28,10 +27,10 @@ from services.ranking.snapshots import SnapshotEntry, SnapshotMeta
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from services.counters.service import CounterService
     from services.foundation.ids import IdGenerator
     from services.posts.records import PostRecord
     from services.posts.service import PostService
+    from services.ranking.audiences import AuthorAudiences
     from services.ranking.config import RankingConfig
     from services.ranking.positions import RankedPosition
     from services.ranking.scoring import RankedPost
@@ -73,7 +72,7 @@ class RankedHomeTimeline:
         config: RankingConfig,
         home: HomeTimeline,
         posts: PostService,
-        counters: CounterService,
+        audiences: AuthorAudiences,
         signals: EngagementSignals,
         snapshots: SnapshotStore,
         ids: IdGenerator,
@@ -82,7 +81,7 @@ class RankedHomeTimeline:
         self._config = config
         self._home = home
         self._posts = posts
-        self._counters = counters
+        self._audiences = audiences
         self._signals = signals
         self._snapshots = snapshots
         self._ids = ids
@@ -123,12 +122,11 @@ class RankedHomeTimeline:
         was scored with."""
         authors = list({author_id for _, author_id in candidates})
         post_ids = [post_id for post_id, _ in candidates]
-        (affinities, velocities), shown, counts = await asyncio.gather(
+        (affinities, velocities), shown, followers = await asyncio.gather(
             self._signals.read(viewer_id, authors, post_ids, now_s),
             self._snapshots.shown_before(viewer_id),
-            self._counters.get_many(USER, authors),
+            self._audiences.followers(authors),
         )
-        followers = {author: count["followers"] for author, count in zip(authors, counts, strict=True)}
         entries: dict[int, SnapshotEntry] = {}
         scored: list[Candidate] = []
         for post_id, author_id in candidates:
