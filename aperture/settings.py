@@ -199,6 +199,37 @@ class Settings:
             "How far before its cursor a resubscribing live client is replayed, to cover fan-out lag.",
         ),
     )
+    # Ranked home timeline (services/ranking/config.py)
+    ranking_weights: str = field(
+        default="",
+        metadata=_env(
+            "RANKING_WEIGHTS",
+            "Score weights overriding the defaults (recency=1, affinity=1, velocity=0.5; per engagement "
+            "like=1, comment=3, visit=0.5), e.g. 'affinity=2,visit=0'.",
+        ),
+    )
+    ranking_half_lives_h: str = field(
+        default="",
+        metadata=_env(
+            "RANKING_HALF_LIVES_H",
+            "Half-lives in hours overriding the defaults (recency=12, affinity=336, velocity=6).",
+        ),
+    )
+    ranking_window_hours: float = field(
+        default=72.0,
+        metadata=_env(
+            "RANKING_WINDOW_HOURS", "Age of the oldest post a ranked page ranks; older ones follow by time."
+        ),
+    )
+    ranking_max_candidates: int = field(
+        default=200, metadata=_env("RANKING_MAX_CANDIDATES", "Most posts one ranking orders.")
+    )
+    ranking_snapshot_ttl_s: int = field(
+        default=1800,
+        metadata=_env(
+            "RANKING_SNAPSHOT_TTL_S", "Seconds a ranking is kept for paging after its last page was read."
+        ),
+    )
     # Media
     max_image_bytes: int = field(
         default=30 * 1024 * 1024, metadata=_env("MAX_IMAGE_BYTES", "Largest accepted image upload.")

@@ -54,7 +54,7 @@ async def viewer(info: Info) -> UserRecord | None:
 
 
 async def user_by_username(info: Info, username: str) -> UserRecord | None:
-    record = await info.context.services.users.get_by_username(username)
+    record = await info.context.services.profile_views.open(username, info.context.viewer_id)
     if record is not None:
         info.context.loaders.user_by_id.prime(record.id, record)
     return record

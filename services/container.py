@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from argon2 import PasswordHasher
 
 from services.accounts.activity import ActivityService
+from services.accounts.profile_views import ProfileViews
 from services.accounts.sessions import SessionService
 from services.accounts.sign_in_failures import SignInFailures
 from services.accounts.users import UserService
@@ -43,6 +44,11 @@ from services.notifications.store import NotificationStore
 from services.notifications.stream import NotificationStream
 from services.posts.service import PostService
 from services.posts.store import PostStore
+from services.ranking.audiences import AuthorAudiences
+from services.ranking.config import RankingConfig
+from services.ranking.ranked_home import RankedHomeTimeline
+from services.ranking.signals import EngagementSignals
+from services.ranking.snapshots import SnapshotStore
 from services.social.follows import FollowService
 from services.timeline.fanout import FanoutService
 from services.timeline.feed_store import FeedStore
@@ -94,6 +100,10 @@ class Services:
     suggestions: SuggestionService
     notifications: NotificationService
     notification_stream: NotificationStream
+    profile_views: ProfileViews
+    signals: EngagementSignals
+    audiences: AuthorAudiences
+    ranked_home: RankedHomeTimeline
 
     def forget_process_state(self) -> None:
         """Drop what this process remembers of the stores (throttles, schedules, cached bounds),
@@ -101,6 +111,7 @@ class Services:
         self.activity.forget_recent_touches()
         self.counters.forget_flush_schedule()
         self.posts.store.forget_archive_ceiling()
+        self.audiences.forget()
 
     async def ensure_indexes(self) -> None:
         for service in (
@@ -177,6 +188,9 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
         redis=redis,
         groups_kept=settings.notification_groups_kept,
     )
+    ranking = RankingConfig.from_settings(settings)
+    signals = EngagementSignals(redis, ranking)
+    audiences = AuthorAudiences(counters)
     return Services(
         settings=settings,
         stores=stores,
@@ -236,6 +250,18 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
         suggestions=SuggestionService(users=users, follows=follows, counters=counters, index=people),
         notifications=notifications,
         notification_stream=NotificationStream(notifications=notifications, hub=live_hub),
+        profile_views=ProfileViews(users, bus=bus),
+        signals=signals,
+        audiences=audiences,
+        ranked_home=RankedHomeTimeline(
+            config=ranking,
+            home=home,
+            posts=posts,
+            audiences=audiences,
+            signals=signals,
+            snapshots=SnapshotStore(redis, ranking),
+            ids=ids,
+        ),
     )
 
 

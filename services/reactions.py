@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aperture import metrics
-from services.accounts.events import AccountCreated, ProfileUpdated
+from services.accounts.events import AccountCreated, ProfileUpdated, ProfileViewed
 from services.archive.events import PostsMovedTier
 from services.counters.events import CountsChanged, CountsSettled
 from services.counters.service import NOTICE, POST, USER
@@ -66,6 +66,17 @@ def wire_reactions(services: Services) -> None:
     # Accounts: the people index (a new account is findable at once)
     bus.subscribe(AccountCreated, lambda e: services.search.index_user(e.user_id))
     bus.subscribe(ProfileUpdated, lambda e: services.search.index_user(e.user_id))
+
+    # Ranking signals: one pipelined Redis call each, made inline because enqueueing a job costs more
+    signals = services.signals
+    bus.subscribe(LikeAdded, lambda e: signals.on_like(e.user_id, e.post_id, e.post_author_id))
+    bus.subscribe(LikeRemoved, lambda e: signals.on_unlike(e.user_id, e.post_id, e.post_author_id))
+    bus.subscribe(CommentAdded, lambda e: signals.on_comment(e.author_id, e.post_id, e.post_author_id))
+    bus.subscribe(
+        CommentDeleted,
+        lambda e: signals.on_comment_deleted(e.author_id, e.comment_id, e.post_id, e.post_author_id),
+    )
+    bus.subscribe(ProfileViewed, lambda e: signals.on_profile_view(e.viewer_id, e.profile_id))
 
     # Counters
     bus.subscribe(CountsChanged, lambda e: live.counts_changed(e.kind, e.entity_id))

@@ -70,6 +70,7 @@ def settings(session_tmp: Path, redis_url: str) -> Settings:
         fanout_page_size=8,
         feed_cap=20,
         recent_cap=10,
+        ranking_max_candidates=30,
         famous_threshold=8,
         promote_after_reads=3,
         hashtag_window_cap=4,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from resolvers.global_ids import to_global_id
 from tests.helpers import DELETE_POST, Api, TestUser, create_post, follow
+from tests.ranked import ids, ranked_page
 from tests.timelines import raw, scroll, truth
 
 if TYPE_CHECKING:
@@ -107,3 +108,40 @@ async def test_a_tagged_post_appears_while_the_reader_is_scrolling(
         await asyncio.sleep(0)
     assert seen == list(reversed(older))
     assert (await scroll(api, reader, 3))[0] == newer
+
+
+async def test_the_ranked_order_holds_the_followed_tags_posts_once_with_no_gap_at_its_seam(
+    api: Api, services: Services, run_jobs: RunJobs
+) -> None:
+    """More tagged posts than one ranking ranks: the ranked pages and the newest-first pages
+    after them are together exactly the LATEST timeline, each post once."""
+    reader, friend, stranger = (
+        await api.new_user("reader"),
+        await api.new_user("friend"),
+        await api.new_user("stranger"),
+    )
+    await follow(api, reader, friend)
+    await api.gql(FOLLOW_TAG, {"n": "kites"}, token=reader.token)
+    await scroll(api, reader, 5)
+    limit = services.settings.ranking_max_candidates
+    for n in range(limit // 2 + 4):
+        await create_post(api, stranger, f"#kites {n}")
+        await create_post(api, friend, f"friend {n}")
+    await run_jobs()
+    latest = await scroll(api, reader, 10)
+    seen: list[str] = []
+    after = None
+    while True:
+        page = await ranked_page(api, reader, 7, after)
+        seen += ids(page)
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert len(seen) == len(set(seen))
+    assert sorted(seen) == sorted(latest)
+    assert stranger.username in await _authors(api, reader)
+
+
+async def _authors(api: Api, reader: TestUser) -> list[str]:
+    page = await ranked_page(api, reader, 10)
+    return [edge["node"]["author"]["username"] for edge in page["edges"]]

@@ -58,6 +58,9 @@ _START_TIMEOUT_S = 20.0
 POST = "query($id: ID!) { post(id: $id) { likeCount viewerHasLiked author { followerCount } } }"
 UPDATES = "subscription { homeTimelineUpdates { type post { id } } }"
 POST_UPDATES = "subscription($id: ID!) { postUpdates(id: $id) { postId likeCount deleted } }"
+RANKED = """query($first: Int!, $after: String) { viewer { homeTimeline(first: $first, after: $after, order: RANKED) {
+  edges { reason node { id } ranking { likesGiven profileVisits } } pageInfo { endCursor } } } }"""
+COMMENT = "mutation($p: ID!, $t: String!) { addComment(postId: $p, text: $t) { errors { code } } }"
 DELETE = "mutation($id: ID!) { deletePost(id: $id) { errors { code } } }"
 
 
@@ -308,6 +311,38 @@ async def test_home_timeline_pushes_and_pulls_on_a_cluster(
     await run_cluster_jobs()
     assert await feed_post_ids(services, reader) == set()
     assert await scroll(api, reader, 3) == [posts[5], posts[3]] == await truth(services, reader)
+
+
+async def test_ranked_timeline_on_a_cluster(
+    cluster_api: Api, cluster_services: Services, run_cluster_jobs: RunJobs
+) -> None:
+    """Signals from likes, comments and profile visits (scripts on the viewer's and the post's
+    slots, in one pipeline), rankings kept and paged (scripts on the viewer's slot)."""
+    api = cluster_api
+    reader = await api.new_user("reader")
+    authors = [await api.new_user("author") for _ in range(3)]
+    for author in authors:
+        await follow(api, reader, author)
+    await api.gql(RANKED, {"first": 1, "after": None}, token=reader.token)
+    posts = [await create_post(api, authors[i % 3], f"post {i}") for i in range(9)]
+    await run_cluster_jobs()
+    await api.gql(LIKE, {"p": posts[0]}, token=reader.token)
+    await api.gql(COMMENT, {"p": posts[0], "t": "so good"}, token=reader.token)
+    await api.gql(
+        "query($u: String!) { user(username: $u) { id } }", {"u": authors[0].username}, token=reader.token
+    )
+    seen, after = [], None
+    for _ in range(3):
+        page = (await api.gql(RANKED, {"first": 4, "after": after}, token=reader.token))["viewer"][
+            "homeTimeline"
+        ]
+        seen += page["edges"]
+        after = page["pageInfo"]["endCursor"]
+    assert sorted(edge["node"]["id"] for edge in seen) == sorted(posts)
+    top = seen[0]
+    assert top["node"]["id"] == posts[0]
+    assert top["reason"] == f"You often comment on posts by @{authors[0].username}"
+    assert (top["ranking"]["likesGiven"], top["ranking"]["profileVisits"]) == (1, 1)
 
 
 async def test_likes_and_counters_on_a_cluster(

@@ -60,6 +60,8 @@ from services.live.channels import watch_key
 from services.media.processing import MEDIA_EVENTS
 from services.posts.service import post_key
 from services.posts.store import CEILING_KEY
+from services.ranking.signals import Engagement, affinity_key, velocity_key, visit_gate_key
+from services.ranking.snapshots import SLOTS, shown_key, snapshot_key, snapshot_seq_key
 from services.timeline.fanout import pending_key
 from services.timeline.feed_store import (
     ACTIVE_PREFIX,
@@ -116,6 +118,12 @@ PATTERNS: dict[Callable[..., str], tuple[Any, ...]] = {
     top_key: ("mi",),
     lex_key: ("mina",),
     terms_key: (7,),
+    affinity_key: (7, Engagement.LIKES),
+    velocity_key: (11,),
+    visit_gate_key: (7, 22),
+    snapshot_key: (7, 0),
+    snapshot_seq_key: (7,),
+    shown_key: (7,),
 }
 # Fixed keys, each used alone or with its group below.
 CONSTANTS = {
@@ -173,6 +181,16 @@ def tagged_followed_tags(user_id: int) -> list[str]:
     return [followed_tags_key(user_id), followed_tags_version_key(user_id)]
 
 
+def tagged_rankings(user_id: int) -> list[str]:
+    """snapshots._SAVE (counter, shown set, every slot) and _READ (one slot, shown set)."""
+    return [snapshot_seq_key(user_id), shown_key(user_id)] + [snapshot_key(user_id, s) for s in range(SLOTS)]
+
+
+def tagged_visits(user_id: int) -> list[str]:
+    """signals._ADD_AFFINITY for a profile visit: the visits set and the visit's gate."""
+    return [affinity_key(user_id, Engagement.VISITS), visit_gate_key(user_id, 123456)]
+
+
 # Keys used together in one script, transaction or multi-key command, per entity id.
 GROUPS: dict[str, Callable[[int], list[str]]] = {
     "feed": tagged_feed,
@@ -183,6 +201,8 @@ GROUPS: dict[str, Callable[[int], list[str]]] = {
     "sign-ins": tagged_sign_ins,
     "tag window": tagged_tag_window,
     "followed tags": tagged_followed_tags,
+    "rankings": tagged_rankings,
+    "visits": tagged_visits,
 }
 # Fixed keys used together: user_classes._FINISH_PROMOTION moves an id from one set to the other.
 FIXED_GROUPS: dict[str, list[str]] = {"famous": [FAMOUS, PROMOTING]}
@@ -198,6 +218,8 @@ TAGS = {
     "sign-ins": hashlib.sha256(b"user7").hexdigest()[:32],
     "tag window": "tag7",
     "followed tags": "7",
+    "rankings": "7",
+    "visits": "7",
 }
 
 
@@ -238,7 +260,16 @@ def test_fixed_keys_used_together_hash_to_one_slot(name: str) -> None:
 def test_single_entity_keys_are_tagged_by_their_entity() -> None:
     assert hash_tag(counts_key(POST, 11)) == "post:11"
     assert hash_tag(counts_key(USER, 11)) == "user:11"
-    for builder in (post_key, watch_key, reads_key, famous_follows_key, liked_key, seen_key, user_key):
+    for builder in (
+        post_key,
+        watch_key,
+        reads_key,
+        famous_follows_key,
+        liked_key,
+        seen_key,
+        user_key,
+        velocity_key,
+    ):
         assert hash_tag(builder(11)) == "11", builder.__name__
 
 

@@ -13,11 +13,13 @@ from schema.types.common import PageInfo
 if TYPE_CHECKING:
     from schema.types.comment import Comment
     from schema.types.post import Post
+    from schema.types.ranking import RankingInputs
     from schema.types.user import User
 
 PostRef = Annotated["Post", strawberry.lazy("schema.types.post")]
 UserRef = Annotated["User", strawberry.lazy("schema.types.user")]
 CommentRef = Annotated["Comment", strawberry.lazy("schema.types.comment")]
+RankingInputsRef = Annotated["RankingInputs", strawberry.lazy("schema.types.ranking")]
 
 
 def page_info(keys: list[int], has_next: bool, has_previous: bool) -> PageInfo:
@@ -43,6 +45,12 @@ def cursor_page_info(cursors: list[str], has_next: bool, has_previous: bool) -> 
 class PostEdge:
     cursor: str
     node: PostRef
+    reason: str | None = strawberry.field(
+        default=None, description="Why the post is here, in words (RANKED order only; null for LATEST)."
+    )
+    ranking: RankingInputsRef | None = strawberry.field(
+        default=None, description="What the post's score was computed from (RANKED order only)."
+    )
 
 
 @strawberry.type

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from resolvers import graph, hashtags, notifications, people, timelines, user_fields
+from resolvers import graph, hashtags, notifications, people, ranked_timeline, timelines, user_fields
 from resolvers.context import Info
 from resolvers.cursors import encode_cursor
 from resolvers.global_ids import to_global_id
@@ -13,6 +13,7 @@ from schema.types import hashtag as hashtag_types
 from schema.types import notification as notification_types
 from schema.types import people as people_types
 from schema.types import post as post_types
+from schema.types import ranking as ranking_types
 from schema.types.common import Node
 from schema.types.connections import UserConnection, UserEdge, page_info
 from services.timeline.user_classes import UserClass
@@ -101,10 +102,19 @@ class User(Node):
         return user_connection(await graph.following(info, self.row_id, first, after))
 
     @strawberry.field(
-        description="The home timeline: posts of the accounts this user follows, newest first. "
-        "Only readable as `viewer`."
+        description="The home timeline: posts of the accounts this user follows (and their own), "
+        "newest first or ranked. Only readable as `viewer`."
     )
-    async def home_timeline(self, info: Info, first: int, after: str | None = None) -> PostConnectionRef:
+    async def home_timeline(
+        self,
+        info: Info,
+        first: int,
+        after: str | None = None,
+        order: ranking_types.HomeOrder = ranking_types.HomeOrder.LATEST,
+    ) -> PostConnectionRef:
+        if order is ranking_types.HomeOrder.RANKED:
+            page = await ranked_timeline.ranked_home_timeline(info, self.row_id, first, after)
+            return ranking_types.ranked_post_connection(page)
         return post_types.post_connection(await timelines.home_timeline(info, self.row_id, first, after))
 
     @strawberry.field(description="Account settings; only the account's owner may read them.")

@@ -17,3 +17,11 @@ class ProfileUpdated(DomainEvent):
     """A profile's public fields (display name, bio) changed."""
 
     user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileViewed(DomainEvent):
+    """A signed-in viewer opened another user's profile."""
+
+    viewer_id: int
+    profile_id: int

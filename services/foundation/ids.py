@@ -71,5 +71,9 @@ def id_floor_for(moment: datetime) -> int:
 
 
 def id_time(object_id: int) -> datetime:
-    ms = (object_id >> _LOW_BITS) + EPOCH_MS
-    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+    return datetime.fromtimestamp(id_seconds(object_id), tz=UTC)
+
+
+def id_seconds(object_id: int) -> float:
+    """When the id was minted, in Unix seconds: id_time without building a datetime (for loops)."""
+    return ((object_id >> _LOW_BITS) + EPOCH_MS) / 1000

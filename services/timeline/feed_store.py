@@ -211,6 +211,19 @@ class FeedStore:
         ids = [int(member.split(":", 1)[0]) for member in members]
         return Window(ids=ids, floor=int(floor or 0), exists=bool(exists)), int(active_ttl)
 
+    async def read_feed_authors(self, user_id: int, count: int) -> tuple[Window, list[int]]:
+        """The newest `count` entries, with the author of each (which its member carries)."""
+        members, floor, exists = await self._turns.commands(
+            [
+                ("ZREVRANGEBYSCORE", feed_key(user_id), "+inf", "(0", "LIMIT", 0, count),
+                ("GET", feed_floor_key(user_id)),
+                ("EXISTS", feed_key(user_id)),
+            ]
+        )
+        entries = [member.split(":", 1) for member in members]
+        window = Window(ids=[int(post) for post, _ in entries], floor=int(floor or 0), exists=bool(exists))
+        return window, [int(author) for _, author in entries]
+
     async def read_newer(self, user_id: int, author_ids: Sequence[int], after: int, count: int) -> list[int]:
         """Ids above `after`, oldest first, from the feed and the given authors' recent sets."""
         async with self._redis.pipeline(transaction=False) as pipe:

@@ -12,6 +12,7 @@ read, with bounded work: at most `max_rebuild_followees` accounts and `depth` po
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 from typing import TYPE_CHECKING, Protocol
 
@@ -109,6 +110,40 @@ class HomeTimeline:
             await self.rebuild(viewer_id, MIN_REBUILD_DEPTH)
         elif active_ttl < self.active_ttl_s - _REFRESH_AFTER_S:
             await self._store.refresh(viewer_id, self.feed_ttl_s, self.active_ttl_s)
+
+    async def cached_candidates(self, viewer_id: int, limit: int) -> tuple[list[tuple[int, int]], bool]:
+        """The newest posts (at most `limit`) that Redis alone vouches for, as (post id, author
+        id): the pushed feed and the famous followees' recent sets, above the highest of their
+        floors. Newest first, with whether older posts may exist. No post of the home timeline
+        newer than the last one returned is missing, so `page(after=<its id>)` continues exactly
+        below them. Not hydrated: deleted posts may still be among them.
+
+        What the ranked timeline ranks: however far back the floors are, no MongoDB read. Posts
+        of the extra sources (followed hashtags) are among them, with their authors read from
+        the post cache; a source that offered `limit` posts vouches only down to its oldest.
+        """
+        await self.ensure_ready(viewer_id)
+        (feed, feed_authors), famous, extra = await asyncio.gather(
+            self._store.read_feed_authors(viewer_id, limit),
+            self._classes.famous_followees(viewer_id),
+            asyncio.gather(*(source.ids_before(viewer_id, None, limit) for source in self._extra_sources)),
+        )
+        windows = await self._recent.windows(famous, None, limit)
+        floor = max([feed.floor, *(window.floor for window in windows.values())])
+        authors = dict(zip(feed.ids, feed_authors, strict=True))
+        for author_id, window in windows.items():
+            authors.update(dict.fromkeys(window.ids, author_id))
+        offered = sorted({post_id for ids in extra for post_id in ids if post_id not in authors})
+        for record in await self._posts.get_many(offered):
+            if record is not None:
+                authors[record.id] = record.author_id
+        floor = max([floor, *(ids[-1] - 1 for ids in extra if len(ids) >= limit)])
+        above = sorted((post_id for post_id in authors if post_id > floor), reverse=True)
+        full = [window.ids for window in [feed, *windows.values()]] + list(extra)
+        # Older posts may exist below the floor, past what the sources together offer here, or
+        # below a source that offered all it was asked for
+        more = floor > 0 or len(above) > limit or any(len(ids) >= limit for ids in full)
+        return [(post_id, authors[post_id]) for post_id in above[:limit]], more
 
     async def newer_than(self, viewer_id: int, after: int, limit: int) -> tuple[list[PostRecord], bool]:
         """Visible posts above `after`, oldest first, and whether that is all of them (False
