@@ -29,9 +29,10 @@ class ShieldedLoader(DataLoader[KeyT, ValueT]):
     def load(self, key: KeyT) -> Awaitable[ValueT]:
         return asyncio.shield(super().load(key))
 
-    async def load_batch(self, keys: Sequence[KeyT]) -> list[ValueT]:
+    async def load_batch(self, keys: Sequence[KeyT], *, keep: bool = True) -> list[ValueT]:
         """Values in key order: keys loaded before in this request come from the cache, the
-        rest from one call of the batch function, and are cached for later fields."""
+        rest from one call of the batch function, and are cached for later fields (unless
+        `keep` is False: a page that holds its values itself saves a future per key)."""
         cached = {key: future for key in keys if (future := self.cache_map.get(key)) is not None}
         missing = list(dict.fromkeys(key for key in keys if key not in cached))
         loaded: dict[KeyT, ValueT] = {}
@@ -40,5 +41,15 @@ class ShieldedLoader(DataLoader[KeyT, ValueT]):
                 if isinstance(value, BaseException):
                     raise value  # what awaiting its future would have raised
                 loaded[key] = value
-            self.prime_many(loaded)
-        return [loaded[key] if key in loaded else await asyncio.shield(cached[key]) for key in keys]
+            if keep:
+                self.prime_many(loaded)
+        return [loaded[key] if key in loaded else await _value(cached[key]) for key in keys]
+
+
+async def _value(future: Awaitable[ValueT]) -> ValueT:
+    """A cached future's value: read directly once it is done (the usual case here), else awaited
+    through a shield, like `load`."""
+    if isinstance(future, asyncio.Future) and future.done():
+        result: ValueT = future.result()
+        return result
+    return await asyncio.shield(future)

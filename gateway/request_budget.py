@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from graphql import GraphQLError, OperationDefinitionNode
@@ -97,7 +98,8 @@ class RequestBudget(SchemaExtension):
         budgets = limiter.budgets or {}
         if any(needed > budgets[bucket] for bucket, needed in units.items()):
             raise _rate_limited(context, units, None)
-        verdict = await limiter.charge(subject, units)
+        # The viewer's record comes in the same round trip (Context.load_viewer)
+        verdict, _ = await asyncio.gather(limiter.charge(subject, units), context.load_viewer())
         self._charged.extend(verdict.states)
         retry_after = None if verdict.allowed else verdict.retry_after_s
         context.set_headers(rate_limit_headers(self._charged, retry_after))

@@ -271,6 +271,6 @@ def _build_hashtags(stores: Stores, queue: JobQueue, posts: PostService, ids: Id
         posts=posts,
         queue=queue,
         windows=windows,
-        follows=HashtagFollows(stores.db, stores.redis, ids),
+        follows=HashtagFollows(stores.db, stores.redis, ids, turns=stores.turns),
         trending=TrendingHashtags(stores.redis),
     )

@@ -35,6 +35,9 @@ def wire_reactions(services: Services) -> None:
     notifications = services.notifications
 
     # Posts
+    # The author's window at once, so their profile shows the post to everyone (the fan-out job
+    # adds it again, idempotently, after a crash between here and there)
+    bus.subscribe(PostBecameVisible, lambda e: services.recent.on_visible(e.post))
     bus.subscribe(PostBecameVisible, lambda e: fanout.on_post_visible(e.post))
     bus.subscribe(PostBecameVisible, lambda e: services.hashtags.on_post_changed(e.post))
     bus.subscribe(PostBecameVisible, lambda e: notifications.on_post_visible(e.post))

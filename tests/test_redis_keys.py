@@ -38,7 +38,7 @@ from gateway.rate_limits import Bucket, budget_key
 from services.accounts.activity import seen_key
 from services.accounts.sessions import session_key
 from services.accounts.sign_in_failures import failures_key, known_key
-from services.accounts.users import user_key
+from services.accounts.users import user_key, username_key
 from services.archive.service import CURSOR_KEY, reads_key
 from services.counters.service import (
     DIRTY_SHARDS,
@@ -93,6 +93,7 @@ PATTERNS: dict[Callable[..., str], tuple[Any, ...]] = {
     liked_key: (7,),
     seen_key: (7,),
     user_key: (7,),
+    username_key: ("mina",),
     session_key: ("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",),
     post_key: (11,),
     watch_key: (11,),

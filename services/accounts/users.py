@@ -74,6 +74,11 @@ def user_key(user_id: int) -> str:
     return f"user:{{{user_id}}}"
 
 
+def username_key(username: str) -> str:
+    """The id of the user with this (normalised) name."""
+    return f"username:{{{username}}}"
+
+
 def normalize_username(username: str) -> str:
     return username.strip().lower()
 
@@ -215,10 +220,21 @@ class UserService:
         return (await self.get_many([user_id]))[0]
 
     async def get_by_username(self, username: str) -> UserRecord | None:
-        document = await self._users.find_one(
-            {"username": normalize_username(username)}, {"password_hash": 0}
-        )
-        return UserRecord.from_document(document) if document else None
+        """The user with this name: its id from the Redis cache (a username never changes
+        hands while its account exists), then the record as get() reads it; MongoDB on a miss."""
+        name = normalize_username(username)
+        if USERNAME_PATTERN.fullmatch(name) is None:
+            return None  # no account can have it: nothing to read, nor a key to make of it
+        cached_id = await self._turns.command("GET", username_key(name))
+        if cached_id is not None:
+            record = (await self.get_many([int(cached_id)]))[0]
+            if record is not None and record.username == name:
+                return record
+        document = await self._users.find_one({"username": name}, {"password_hash": 0})
+        if document is None:
+            return None
+        await self._redis.set(username_key(name), document["_id"], ex=_CACHE_TTL_S)
+        return UserRecord.from_document(document)
 
     async def ids_for_usernames(self, usernames: Sequence[str]) -> list[int]:
         """Ids of the existing users among `usernames`, in the order given."""

@@ -18,6 +18,7 @@ from services.foundation.clock import utc_now
 from services.foundation.documents import insert_new
 from services.foundation.errors import DomainError, ErrorCode
 from services.foundation.pagination import Page
+from services.foundation.turn_batch import TurnBatch
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -56,9 +57,18 @@ class FollowedHashtag:
 
 
 class HashtagFollows:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]], redis: aioredis.Redis, ids: IdGenerator) -> None:
+    def __init__(
+        self,
+        db: AsyncDatabase[dict[str, Any]],
+        redis: aioredis.Redis,
+        ids: IdGenerator,
+        *,
+        turns: TurnBatch | None = None,
+    ) -> None:
         self._follows = db["hashtag_follows"]
         self._redis = redis
+        # Read on every home page, beside the feed: batched with the other reads of the turn
+        self._turns = turns or TurnBatch(redis)
         self._ids = ids
         self._fill = redis.register_script(_FILL)
 
@@ -111,10 +121,7 @@ class HashtagFollows:
     async def tags_of(self, user_id: int) -> list[str]:
         """Every tag the user follows (at most MAX_FOLLOWED_HASHTAGS), from the cache when kept."""
         key, version_key = followed_tags_key(user_id), followed_tags_version_key(user_id)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.smembers(key)
-            pipe.get(version_key)
-            cached, version = await pipe.execute()
+        cached, version = await self._turns.commands([("SMEMBERS", key), ("GET", version_key)])
         if cached:
             return sorted(member for member in cached if member != _EMPTY)
         rows = await (

@@ -19,7 +19,7 @@ fall back to the stores until the build sets the real floor.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -84,6 +84,8 @@ class Window:
     ids: list[int]
     floor: int
     exists: bool
+    # The author of each id, where the source holds it (a feed member carries its author)
+    authors: list[int] = field(default_factory=list)
 
     def trusted(self) -> list[int]:
         """The ids the cache vouches for: every post above the floor is present."""
@@ -208,21 +210,14 @@ class FeedStore:
                 ("TTL", active_key(user_id)),
             ]
         )
-        ids = [int(member.split(":", 1)[0]) for member in members]
-        return Window(ids=ids, floor=int(floor or 0), exists=bool(exists)), int(active_ttl)
-
-    async def read_feed_authors(self, user_id: int, count: int) -> tuple[Window, list[int]]:
-        """The newest `count` entries, with the author of each (which its member carries)."""
-        members, floor, exists = await self._turns.commands(
-            [
-                ("ZREVRANGEBYSCORE", feed_key(user_id), "+inf", "(0", "LIMIT", 0, count),
-                ("GET", feed_floor_key(user_id)),
-                ("EXISTS", feed_key(user_id)),
-            ]
-        )
         entries = [member.split(":", 1) for member in members]
-        window = Window(ids=[int(post) for post, _ in entries], floor=int(floor or 0), exists=bool(exists))
-        return window, [int(author) for _, author in entries]
+        window = Window(
+            ids=[int(post) for post, _ in entries],
+            floor=int(floor or 0),
+            exists=bool(exists),
+            authors=[int(author) for _, author in entries],
+        )
+        return window, int(active_ttl)
 
     async def read_newer(self, user_id: int, author_ids: Sequence[int], after: int, count: int) -> list[int]:
         """Ids above `after`, oldest first, from the feed and the given authors' recent sets."""

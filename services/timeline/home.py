@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import heapq
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from services.foundation.pagination import Page
 from services.timeline.feed_store import BUILDING_FLOOR
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from aperture.settings import Settings
     from services.posts.service import PostRecord, PostService
     from services.social.follows import FollowService
@@ -29,6 +29,30 @@ if TYPE_CHECKING:
     from services.timeline.follower_index import FollowerIndex
     from services.timeline.recent import RecentPosts
     from services.timeline.user_classes import UserClassService
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A post a page may show, and its author when the source that offered it knows."""
+
+    post_id: int
+    author_id: int | None
+
+
+T = TypeVar("T")
+# What a page is made of: one item (or None, for a post gone or not visible) per candidate
+Fetch = Callable[[Sequence[Candidate]], Awaitable[list[T | None]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """What one read of the cached sources returned, below one cursor."""
+
+    feed: Window
+    active_ttl: int
+    famous: list[int]
+    windows: dict[int, Window]
+    offered: list[list[int]]
 
 
 class CandidateSource(Protocol):
@@ -73,31 +97,58 @@ class HomeTimeline:
         self.store_fallbacks = 0
 
     async def page(self, viewer_id: int, after: int | None, first: int) -> Page[PostRecord]:
-        want = first + _SLACK
-        window, active_ttl = await self._store.read_feed(viewer_id, after, want)
-        if not window.exists or active_ttl < 0:
-            await self.rebuild(viewer_id, max(first, MIN_REBUILD_DEPTH))
-            window, _ = await self._store.read_feed(viewer_id, after, want)
-        elif active_ttl < self.active_ttl_s - _REFRESH_AFTER_S:
-            await self._store.refresh(viewer_id, self.feed_ttl_s, self.active_ttl_s)
-        famous = await self._classes.famous_followees(viewer_id)
+        return await self.page_of(viewer_id, after, first, self._visible_records)
 
-        visible: list[PostRecord] = []
+    async def page_of(self, viewer_id: int, after: int | None, first: int, fetch: Fetch[T]) -> Page[T]:
+        """A page of whatever `fetch` makes of the candidates (a record, or a whole post card):
+        None for a post that is gone or not visible.
+
+        The sources are read concurrently, so a page costs three sequential Redis round trips:
+        the feed with the followed famous accounts and hashtags, their windows (only when there
+        are any), and what `fetch` reads, which can include each post's author, since the
+        candidates carry the author wherever the source knows it.
+        """
+        want = first + _SLACK
+        sources = await self._read_sources(viewer_id, after, want)
+        if not sources.feed.exists or sources.active_ttl < 0:
+            await self.rebuild(viewer_id, max(first, MIN_REBUILD_DEPTH))
+            sources = await self._read_sources(viewer_id, after, want)
+        elif sources.active_ttl < self.active_ttl_s - _REFRESH_AFTER_S:
+            await self._store.refresh(viewer_id, self.feed_ttl_s, self.active_ttl_s)
+
+        visible: list[T] = []
         before = after
         exhausted = False
         for _ in range(_MAX_ROUNDS):
             if before != after:
-                window, _ = await self._store.read_feed(viewer_id, before, want)
-            candidates = await self._candidates(viewer_id, window, famous, before, want)
-            records = await self._posts.get_many(candidates)
-            visible += [r for r in records if r is not None and r.is_visible]
+                sources = await self._read_sources(viewer_id, before, want)
+            candidates = await self._candidates(viewer_id, sources, before, want)
+            visible += [item for item in await fetch(candidates) if item is not None]
             if len(candidates) < want:
                 exhausted = True
                 break
             if len(visible) > first:
                 break
-            before = candidates[-1]
+            before = candidates[-1].post_id
         return Page(items=visible[:first], has_next=len(visible) > first or not exhausted)
+
+    async def _visible_records(self, candidates: Sequence[Candidate]) -> list[PostRecord | None]:
+        records = await self._posts.get_many([candidate.post_id for candidate in candidates])
+        return [record if record is not None and record.is_visible else None for record in records]
+
+    async def _read_sources(self, viewer_id: int, before: int | None, want: int) -> Sources:
+        (feed, active_ttl), (famous, windows), offered = await asyncio.gather(
+            self._store.read_feed(viewer_id, before, want),
+            self._famous_windows(viewer_id, before, want),
+            asyncio.gather(*(source.ids_before(viewer_id, before, want) for source in self._extra_sources)),
+        )
+        return Sources(feed, active_ttl, famous, windows, offered)
+
+    async def _famous_windows(
+        self, viewer_id: int, before: int | None, want: int
+    ) -> tuple[list[int], dict[int, Window]]:
+        famous = await self._classes.famous_followees(viewer_id)
+        return famous, await self._recent.windows(famous, before, want) if famous else {}
 
     async def feed_state(self, user_id: int) -> dict[str, int]:
         """Remaining TTLs (-2 when absent) of the user's feed cache and active marker."""
@@ -123,14 +174,10 @@ class HomeTimeline:
         the post cache; a source that offered `limit` posts vouches only down to its oldest.
         """
         await self.ensure_ready(viewer_id)
-        (feed, feed_authors), famous, extra = await asyncio.gather(
-            self._store.read_feed_authors(viewer_id, limit),
-            self._classes.famous_followees(viewer_id),
-            asyncio.gather(*(source.ids_before(viewer_id, None, limit) for source in self._extra_sources)),
-        )
-        windows = await self._recent.windows(famous, None, limit)
+        read = await self._read_sources(viewer_id, None, limit)
+        feed, windows, extra = read.feed, read.windows, read.offered
         floor = max([feed.floor, *(window.floor for window in windows.values())])
-        authors = dict(zip(feed.ids, feed_authors, strict=True))
+        authors = dict(zip(feed.ids, feed.authors, strict=True))
         for author_id, window in windows.items():
             authors.update(dict.fromkeys(window.ids, author_id))
         offered = sorted({post_id for ids in extra for post_id in ids if post_id not in authors})
@@ -167,26 +214,31 @@ class HomeTimeline:
         return list(reversed(newer[:limit])), False
 
     async def _candidates(
-        self, viewer_id: int, feed: Window, famous: list[int], before: int | None, want: int
-    ) -> list[int]:
-        """The `want` newest post ids below `before` over every source, exact."""
+        self, viewer_id: int, read: Sources, before: int | None, want: int
+    ) -> list[Candidate]:
+        """The `want` newest posts below `before` over every source, exact, each with its
+        author where the source knows it."""
+        feed = read.feed
+        authors: dict[int, int] = dict(zip(feed.ids, feed.authors, strict=False))
         sources: list[list[int]] = [feed.ids]
         if feed.needs_store(want):
             self.store_fallbacks += 1
             bound = min(before, feed.floor + 1) if before is not None else feed.floor + 1
-            authors = await self._pushed_authors(viewer_id, famous)
-            sources.append(await self._posts.ids_by_authors_before(authors, bound, want))
-        for author_id, window in (await self._recent.windows(famous, before, want)).items():
+            pushed = await self._pushed_authors(viewer_id, read.famous)
+            sources.append(await self._posts.ids_by_authors_before(pushed, bound, want))
+        for author_id, window in read.windows.items():
             sources.append(window.ids)
             if window.needs_store(want):
                 self.store_fallbacks += 1
                 bound = min(before, window.floor + 1) if before is not None else window.floor + 1
                 sources.append(await self._recent.older(author_id, bound, want))
-        sources += [await source.ids_before(viewer_id, before, want) for source in self._extra_sources]
-        merged: list[int] = []
+            authors.update(dict.fromkeys(sources[-1], author_id))
+            authors.update(dict.fromkeys(window.ids, author_id))
+        sources += read.offered
+        merged: list[Candidate] = []
         for post_id in heapq.merge(*sources, reverse=True):
-            if not merged or merged[-1] != post_id:
-                merged.append(post_id)
+            if not merged or merged[-1].post_id != post_id:
+                merged.append(Candidate(post_id, authors.get(post_id)))
             if len(merged) == want:
                 break
         return merged

@@ -42,6 +42,18 @@ class RecentPosts:
             windows.update(await self._store.read_recent(cold, before, count))
         return windows
 
+    async def newest_ids(self, author_id: int, before: int | None, count: int) -> list[int] | None:
+        """The author's `count` newest visible post ids below `before`, as the cached window
+        vouches for them (fewer when the author has no more), or None when the cursor has gone
+        past the window and MongoDB must answer. What a user timeline page reads."""
+        if count > self.cap:
+            return None  # more than a window ever holds
+        window = (await self.windows([author_id], before, count))[author_id]
+        trusted = window.trusted()
+        if len(trusted) >= count:
+            return trusted[:count]
+        return trusted if window.floor == 0 else None
+
     async def rebuild(self, author_id: int) -> None:
         # Created before the query, so a post that turns visible meanwhile is still added
         await self._store.begin_recent(author_id, self._ttl_s)
