@@ -13,13 +13,16 @@ level used to double the walk per level).
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from graphql import (
     FieldNode,
     FragmentSpreadNode,
     GraphQLInterfaceType,
     GraphQLObjectType,
+    GraphQLSchema,
     InlineFragmentNode,
     ListValueNode,
     VariableNode,
@@ -33,7 +36,6 @@ if TYPE_CHECKING:
     from graphql import (
         DocumentNode,
         GraphQLNamedType,
-        GraphQLSchema,
         OperationDefinitionNode,
         SelectionSetNode,
     )
@@ -139,3 +141,64 @@ def operation_cost(
     walker = _CostWalker(schema, variables or {}, max_page)
     walker.price_fragments(graph)
     return walker.selection_cost(operation.selection_set, schema.get_root_type(operation.operation))
+
+
+class CostMemo:
+    """Costs already computed, by query text, operation name and raw variables.
+
+    A hot query (a persisted home page, say) is priced once per process instead of on every
+    request: the cost depends on nothing else, and the schema is fixed while the process
+    lives. Raw variables that are not plain JSON are not remembered, only priced.
+    """
+
+    def __init__(self, schema: GraphQLSchema, *, max_page: int, capacity: int = 4096) -> None:
+        self._schema = schema
+        self._max_page = max_page
+        self._capacity = capacity
+        self._costs: dict[tuple[str, str | None, bytes], int] = {}
+
+    def cost(
+        self,
+        query: str | None,
+        document: DocumentNode,
+        operation_name: str | None,
+        raw_variables: dict[str, Any] | None,
+        coerced_variables: dict[str, Any],
+    ) -> int:
+        key = _memo_key(query, operation_name, raw_variables)
+        if key is None:
+            return operation_cost(
+                self._schema, document, operation_name, coerced_variables, max_page=self._max_page
+            )
+        known = self._costs.get(key)
+        if known is None:
+            known = operation_cost(
+                self._schema, document, operation_name, coerced_variables, max_page=self._max_page
+            )
+            if len(self._costs) >= self._capacity:
+                # Oldest first: dicts keep insertion order, and a hot query is soon priced again
+                del self._costs[next(iter(self._costs))]
+            self._costs[key] = known
+        return known
+
+
+def _memo_key(
+    query: str | None, operation_name: str | None, raw_variables: dict[str, Any] | None
+) -> tuple[str, str | None, bytes] | None:
+    if query is None:
+        return None  # no text to know the document by
+    try:
+        return (query, operation_name, orjson.dumps(raw_variables, option=orjson.OPT_SORT_KEYS))
+    except TypeError:
+        return None
+
+
+_MEMOS: weakref.WeakKeyDictionary[GraphQLSchema, CostMemo] = weakref.WeakKeyDictionary()
+
+
+def cost_memo(schema: GraphQLSchema, *, max_page: int) -> CostMemo:
+    """The schema's memo, made on first use."""
+    memo = _MEMOS.get(schema)
+    if memo is None:
+        memo = _MEMOS[schema] = CostMemo(schema, max_page=max_page)
+    return memo

@@ -20,7 +20,7 @@ from strawberry.types.graphql import OperationType
 
 from aperture import metrics
 from gateway.document_gate import refuse
-from gateway.query_cost import operation_cost
+from gateway.query_cost import cost_memo
 from gateway.rate_limits import WINDOW_S
 from gateway.request_units import caller_subject, executed_root_fields, mutation_units, request_unit
 from gateway.request_variables import coerce_variables
@@ -146,12 +146,9 @@ class RequestBudget(SchemaExtension):
         execution: ExecutionContext, context: Context, document: DocumentNode, variables: dict[str, object]
     ) -> None:
         maximum = context.services.settings.max_query_cost
-        cost = operation_cost(
-            execution.schema._schema,  # noqa: SLF001 - strawberry exposes graphql-core's schema only here
-            document,
-            execution.operation_name,
-            variables,
-            max_page=MAX_PAGE,
+        schema = execution.schema._schema  # noqa: SLF001 - strawberry exposes graphql-core's schema only here
+        cost = cost_memo(schema, max_page=MAX_PAGE).cost(
+            execution.query, document, execution.operation_name, execution.variables, variables
         )
         context.extensions["cost"] = {"requested": cost, "maximum": maximum}
         if cost > maximum:

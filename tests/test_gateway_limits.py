@@ -316,6 +316,25 @@ async def test_a_costly_query_is_refused_before_it_runs_on_either_process(client
     assert await _posts_of(clients(), author) == 0, "the mutation never ran"
 
 
+async def test_the_same_document_is_priced_by_each_requests_variables(clients: Any) -> None:
+    """Costs are remembered per process by query text and variables, never by text alone."""
+    client = clients()
+    user = await new_user(client)
+    query = (
+        "query Nest($u: String!, $n: Int!) { user(username: $u) { followers(first: $n) { edges { node { "
+        "followers(first: $n) { edges { node { username } } } } } } } }"
+    )
+    api = client.apis[0]
+    for n, refused in ((5, False), (100, True), (5, False), (100, True)):
+        body = (await api.post(query, {"u": user.username, "n": n}, token=user.token)).json()
+        cost = body["extensions"]["cost"]["requested"]
+        assert (cost > body["extensions"]["cost"]["maximum"]) is refused, (n, body)
+        if refused:
+            assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+        else:
+            assert body["data"]["user"]["followers"]["edges"] == []
+
+
 async def test_persisted_queries_are_shared_and_served_over_get(clients: Any) -> None:
     client = clients()
     api_a, api_b = client.apis
