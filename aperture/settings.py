@@ -12,6 +12,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aperture.env_values import parse_env_value
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -367,7 +369,7 @@ class Settings:
             raw = env.get(spec.metadata["env"])
             if raw is None or raw == "":
                 continue
-            values[spec.name] = _coerce(spec.default, raw, spec.metadata["env"])
+            values[spec.name] = parse_env_value(spec.default, raw, spec.metadata["env"])
         settings = cls(**values)
         return replace(settings, **overrides) if overrides else settings
 
@@ -388,56 +390,8 @@ class Settings:
         return bool(self.s3_bucket)
 
 
-def _coerce(default: Any, raw: str, name: str) -> Any:
-    if isinstance(default, bool):
-        if raw.lower() in {"1", "true", "yes", "on"}:
-            return True
-        if raw.lower() in {"0", "false", "no", "off"}:
-            return False
-        raise ValueError(f"{name} must be a boolean, got {raw!r}")
-    if isinstance(default, float):
-        try:
-            return float(raw)
-        except ValueError:
-            raise ValueError(f"{name} must be a number, got {raw!r}") from None
-    if isinstance(default, int):
-        try:
-            return int(raw)
-        except ValueError:
-            raise ValueError(f"{name} must be an integer, got {raw!r}") from None
-    if isinstance(default, Path):
-        return Path(raw)
-    return raw
-
-
 CLUSTER_SCHEMES = {"redis+cluster://": "redis://", "rediss+cluster://": "rediss://"}
 
 
 def is_cluster_url(url: str) -> bool:
     return url.startswith(tuple(CLUSTER_SCHEMES))
-
-
-def documented_variables() -> dict[str, tuple[str, str]]:
-    """Map each environment variable to its default (as text) and description."""
-    return {spec.metadata["env"]: (str(spec.default), spec.metadata["doc"]) for spec in fields(Settings)}
-
-
-def config_table_markdown() -> str:
-    """The README's configuration table, generated so that the two cannot drift."""
-    rows = ["| Variable | Default | Meaning |", "|---|---|---|"]
-    for name, (default, doc) in documented_variables().items():
-        shown = f"`{default}`" if default else "(empty)"
-        rows.append(f"| `{name}` | {shown} | {doc} |")
-    return "\n".join(rows)
-
-
-def _rewrite_readme_table(readme: Path) -> None:
-    text = readme.read_text()
-    start_marker, end_marker = "<!-- config-table", "<!-- /config-table -->"
-    start = text.index("\n", text.index(start_marker)) + 1
-    end = text.index(end_marker)
-    readme.write_text(text[:start] + config_table_markdown() + "\n" + text[end:])
-
-
-if __name__ == "__main__":
-    _rewrite_readme_table(Path(__file__).resolve().parent.parent / "README.md")

@@ -21,9 +21,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 from cross_web import HTTPException
-from graphql import GraphQLError
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLRequestData
@@ -36,6 +35,15 @@ from aperture import metrics
 from gateway.auth import authenticate, bearer_token
 from gateway.body_limit import BodyTooLargeError, declared_length_exceeds, limited_receive
 from gateway.graphiql import graphiql_html
+from gateway.http_transport import (
+    APPLICATION_JSON,
+    GRAPHQL_RESPONSE_JSON,
+    TransportError,
+    negotiate_media_type,
+    request_error,
+    transport_error,
+    wrong_transport,
+)
 from gateway.persisted_queries import is_sha256_hex, query_hash
 from gateway.session_sockets import SessionSockets
 from gateway.state import gateway_of
@@ -54,8 +62,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
-APPLICATION_JSON = "application/json"
 MAX_BODY_BYTES = 1 << 20
 _SESSION_SOCKET = "session_socket"
 
@@ -65,58 +71,6 @@ class GraphQLSubResponse(Response):
 
     media_type_choice: str = GRAPHQL_RESPONSE_JSON
     context: Context | None = None
-
-
-def negotiate_media_type(accept: str) -> str:
-    """The response media type for an Accept header: the listed GraphQL media type with the
-    highest q (application/graphql-response+json on a tie). Anything else, `*/*` and a
-    missing header included, gets application/json, as GraphQL over HTTP says for clients
-    that predate application/graphql-response+json."""
-    chosen, chosen_q = APPLICATION_JSON, 0.0
-    for media_range in accept.lower().split(","):
-        media_type, *parameters = (part.strip() for part in media_range.split(";"))
-        if media_type not in {GRAPHQL_RESPONSE_JSON, APPLICATION_JSON}:
-            continue
-        quality = _quality(parameters)
-        better = quality > chosen_q or (quality == chosen_q and media_type == GRAPHQL_RESPONSE_JSON)
-        if quality > 0 and better:
-            chosen, chosen_q = media_type, quality
-    return chosen
-
-
-def _quality(parameters: list[str]) -> float:
-    for parameter in parameters:
-        name, _, value = parameter.partition("=")
-        if name.strip() == "q":
-            try:
-                return float(value)
-            except ValueError:
-                return 0.0
-    return 1.0
-
-
-def transport_error(status: int, message: str, code: str = "BAD_REQUEST", **headers: str) -> Response:
-    metrics.ERRORS.labels(code=code).inc()
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": code}}]},
-        status_code=status,
-        media_type=GRAPHQL_RESPONSE_JSON,
-        headers=headers or None,
-    )
-
-
-class TransportError(Exception):
-    """A request refused by HTTP rules rather than GraphQL ones; answered by `transport_error`."""
-
-    def __init__(self, status: int, message: str, code: str, **headers: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.code = code
-        self.headers = headers
-
-    def response(self) -> Response:
-        return transport_error(self.status, self.message, self.code, **self.headers)
 
 
 def _too_large() -> Response:
@@ -276,7 +230,7 @@ class ApertureGraphQL(GraphQL[Context, None]):
         except CannotGetOperationTypeError as exc:
             raise HTTPException(400, exc.as_http_error_reason()) from exc
         except InvalidOperationTypeError as exc:
-            raise _wrong_transport(exc.operation_type) from exc
+            raise wrong_transport(exc.operation_type) from exc
         except MissingQueryError as exc:
             raise HTTPException(400, "No GraphQL query found in the request") from exc
         if store_as is not None and context.executed and request_data.query is not None:
@@ -394,21 +348,6 @@ class ApertureGraphQL(GraphQL[Context, None]):
     def encode_json(self, data: object) -> str:
         # Text, not bytes: graphql-transport-ws messages must be text frames for browsers
         return orjson.dumps(data).decode()
-
-
-def _wrong_transport(operation_type: OperationType) -> TransportError:
-    if operation_type is OperationType.SUBSCRIPTION:
-        return TransportError(
-            400,
-            "subscriptions are served over WebSocket (graphql-transport-ws) at this URL, not over HTTP",
-            "SUBSCRIPTION_NEEDS_WEBSOCKET",
-        )
-    return TransportError(405, "mutations need POST", "METHOD_NOT_ALLOWED", Allow="POST")
-
-
-def request_error(message: str, code: ErrorCode) -> ExecutionResult:
-    """A failure before execution: the response carries the error and no data (status 400)."""
-    return ExecutionResult(data=None, errors=[GraphQLError(message, extensions={"code": code.value})])
 
 
 def header_value(headers: Mapping[str, str], name: str) -> str | None:

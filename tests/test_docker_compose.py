@@ -19,7 +19,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 
-from aperture.settings import Settings, documented_variables
+from aperture.settings import Settings
+from aperture.settings_table import documented_variables
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKER = ROOT / "docker"

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from aperture.embedded.runtime import start_embedded
-from aperture.settings import Settings, config_table_markdown, documented_variables
+from aperture.settings import Settings
+from aperture.settings_table import config_table_markdown, documented_variables
 from services.foundation.stores import redis_is_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_readme_configuration_table_matches_the_code() -> None:
     readme = (ROOT / "README.md").read_text()
     assert config_table_markdown() in readme, (
-        "regenerate the README table from aperture.settings.config_table_markdown()"
+        "regenerate the README table from aperture.settings_table.config_table_markdown()"
     )
 
 
