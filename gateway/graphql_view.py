@@ -32,7 +32,7 @@ from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from aperture import metrics
-from gateway.auth import authenticate, bearer_token
+from gateway.auth import authenticate, authenticate_and_prefetch, bearer_token
 from gateway.body_limit import BodyTooLargeError, declared_length_exceeds, limited_receive
 from gateway.graphiql import graphiql_html
 from gateway.http_transport import (
@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from starlette.websockets import WebSocket
     from strawberry.http import GraphQLHTTPResponse
 
+    from gateway.auth import Prefetched
     from services.container import Services
 
 log = logging.getLogger(__name__)
@@ -148,7 +149,11 @@ class ApertureGraphQL(GraphQL[Context, None]):
             # A blank bearer is the placeholder GraphiQL's header template sends before sign-in
             return None
         token = bearer_token(header)
-        session = await authenticate(self.services(request), token) if token else None
+        session, prefetched = (
+            await authenticate_and_prefetch(self.services(request), gateway_of(request).rate_limits, token)
+            if token
+            else (None, None)
+        )
         if session is None:
             response = transport_error(
                 401, "the bearer token is invalid, expired or revoked", code="UNAUTHENTICATED"
@@ -156,6 +161,7 @@ class ApertureGraphQL(GraphQL[Context, None]):
             response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
             return response
         request.state.session = session
+        request.state.prefetched = prefetched
         return None
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
@@ -174,6 +180,9 @@ class ApertureGraphQL(GraphQL[Context, None]):
             context.viewer_id = session.user_id
             context.session_id = session.id
             context.renew_loaders()
+            prefetched: Prefetched | None = getattr(request.state, "prefetched", None)
+            if prefetched is not None:
+                context.adopt_prefetched(prefetched.viewer, prefetched.verdict)
         if isinstance(response, GraphQLSubResponse):
             response.context = context
         request.state.graphql_context = context

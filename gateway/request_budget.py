@@ -21,7 +21,7 @@ from strawberry.types.graphql import OperationType
 from aperture import metrics
 from gateway.document_gate import refuse
 from gateway.query_cost import cost_memo
-from gateway.rate_limits import WINDOW_S
+from gateway.rate_limits import WINDOW_S, Verdict
 from gateway.request_units import caller_subject, executed_root_fields, mutation_units, request_unit
 from gateway.request_variables import coerce_variables
 from gateway.state import gateway_of
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from graphql import DocumentNode
     from strawberry.types import ExecutionContext
 
-    from gateway.rate_limits import Bucket, BucketState, RateLimiter, Verdict
+    from gateway.rate_limits import Bucket, BucketState, RateLimiter
     from resolvers.context import Context
 
 RATE_LIMIT_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy")
@@ -100,6 +100,10 @@ class RequestBudget(SchemaExtension):
             raise _rate_limited(context, units, None)
         # The viewer's record comes in the same round trip (Context.load_viewer)
         verdict, _ = await asyncio.gather(limiter.charge(subject, units), context.load_viewer())
+        self._settle(context, units, verdict)
+
+    def _settle(self, context: Context, units: Counter[Bucket], verdict: Verdict) -> None:
+        """Note a charge's buckets for the headers; raises RATE_LIMITED if it was refused."""
         self._charged.extend(verdict.states)
         retry_after = None if verdict.allowed else verdict.retry_after_s
         context.set_headers(rate_limit_headers(self._charged, retry_after))
@@ -110,7 +114,12 @@ class RequestBudget(SchemaExtension):
         context: Context = self.execution_context.context
         if gateway_of(context.request).rate_limits.enabled:
             try:
-                await self._charge(context, caller_subject(context), request_unit(context))
+                prepaid, context.prepaid_charge = context.prepaid_charge, None
+                if isinstance(prepaid, Verdict):
+                    # Charged beside the session read, with the viewer's record (gateway/auth.py)
+                    self._settle(context, request_unit(context), prepaid)
+                else:
+                    await self._charge(context, caller_subject(context), request_unit(context))
             except DomainError as refused:
                 refuse(
                     self.execution_context,

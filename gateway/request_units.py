@@ -50,14 +50,23 @@ def address_subject(context: Context) -> str:
     return f"ip:{context.client_address()}"
 
 
+def user_subject(user_id: int) -> str:
+    return f"u:{user_id}"
+
+
 def caller_subject(context: Context) -> str:
     """Whose budget a request spends: the signed-in user's, or else the address's."""
-    return f"u:{context.viewer_id}" if context.viewer_id is not None else address_subject(context)
+    return user_subject(context.viewer_id) if context.viewer_id is not None else address_subject(context)
+
+
+def signed_in_unit() -> Counter[Bucket]:
+    """The unit a signed-in user's request pays (`request_unit` with a viewer)."""
+    return Counter({Bucket.READ: 1})
 
 
 def request_unit(context: Context) -> Counter[Bucket]:
     """The unit every request pays, before its document is even parsed."""
-    return Counter({Bucket.READ if context.viewer_id is not None else Bucket.ANON: 1})
+    return signed_in_unit() if context.viewer_id is not None else Counter({Bucket.ANON: 1})
 
 
 def executed_root_fields(

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.websockets import WebSocket
 
+    from services.accounts.users import UserRecord
     from services.container import Services
 
 
@@ -37,6 +38,8 @@ class Context:
     # What the access log and the metrics name the request by
     operation_name: str | None = None
     operation_type: str | None = None
+    # The request unit's charge, made beside the session read (gateway/auth.py); the gateway's to read
+    prepaid_charge: Any = None
 
     def __post_init__(self) -> None:
         self.loaders = build_loaders(self.services, self.viewer_id)
@@ -59,6 +62,13 @@ class Context:
         """The client's address (the proxy's X-Forwarded-For when trusted, see FORWARDED_ALLOW_IPS)."""
         client = self.request.client
         return client.host if client is not None and client.host else "unknown"
+
+    def adopt_prefetched(self, viewer: UserRecord | None, charge: object) -> None:
+        """What the gateway read beside the session: the viewer's record, into the loaders (so
+        `viewer` resolves without a round trip), and the charge of the request unit."""
+        if viewer is not None and self.viewer_id is not None:
+            self.loaders.user_by_id.prime(self.viewer_id, viewer)
+        self.prepaid_charge = charge
 
     async def load_viewer(self) -> None:
         """Read the signed-in viewer's record into the loaders. The gateway calls this beside

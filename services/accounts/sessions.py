@@ -30,6 +30,7 @@ TOKEN_PREFIX = "ap_"  # noqa: S105 - a public prefix that makes leaked tokens gr
 SESSION_LIFETIME = timedelta(days=60)
 _CACHE_TTL_S = 600
 _MAX_TOKEN_LENGTH = 128
+_KNOWN_SESSIONS = 100_000
 SESSIONS_REVOKED_CHANNEL = "sessions:revoked"
 
 
@@ -55,6 +56,8 @@ class SessionService:
         self._redis = redis
         # Every request resolves its token: batched with the other calls of its turn
         self._turns = turns or TurnBatch(redis)
+        # Whose each recently resolved session was: a hint, never proof (`known_user`)
+        self._user_of: dict[str, int] = {}
 
     async def ensure_indexes(self) -> None:
         await self._sessions.create_index([("user_id", ASCENDING)], name="by_user")
@@ -75,10 +78,28 @@ class SessionService:
         )
         return token
 
+    def known_user(self, token: str) -> int | None:
+        """The user this process last resolved the token to, if it did: what a request may read
+        beside the session itself (their record, their budget) so that both take one round trip.
+        A hint only: the session is still read, and a revoked one is forgotten here when it is."""
+        if not token.startswith(TOKEN_PREFIX) or len(token) > _MAX_TOKEN_LENGTH:
+            return None
+        return self._user_of.get(_digest(token))
+
     async def resolve(self, token: str) -> Session | None:
         if not token.startswith(TOKEN_PREFIX) or len(token) > _MAX_TOKEN_LENGTH:
             return None
         session_id = _digest(token)
+        session = await self._resolve(session_id)
+        if session is None:
+            self._user_of.pop(session_id, None)
+        elif session_id not in self._user_of:
+            if len(self._user_of) >= _KNOWN_SESSIONS:
+                del self._user_of[next(iter(self._user_of))]  # the oldest hint
+            self._user_of[session_id] = session.user_id
+        return session
+
+    async def _resolve(self, session_id: str) -> Session | None:
         cached = await self._turns.command("GET", session_key(session_id))
         if cached is not None:
             return Session(session_id, int(cached)) if cached != "-" else None
@@ -106,6 +127,7 @@ class SessionService:
         return found is not None
 
     async def revoke(self, session: Session) -> None:
+        self._user_of.pop(session.id, None)
         await self._sessions.delete_one({"_id": session.id})
         await self._redis.delete(session_key(session.id))
         await publish(self._redis, SESSIONS_REVOKED_CHANNEL, orjson.dumps({"sessionId": session.id}))
