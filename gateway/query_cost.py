@@ -143,6 +143,9 @@ def operation_cost(
     return walker.selection_cost(operation.selection_set, schema.get_root_type(operation.operation))
 
 
+_MEMO_CHARS = 512 * 1024
+
+
 class CostMemo:
     """Costs already computed, by query text, operation name and raw variables.
 
@@ -151,11 +154,18 @@ class CostMemo:
     lives. Raw variables that are not plain JSON are not remembered, only priced.
     """
 
-    def __init__(self, schema: GraphQLSchema, *, max_page: int, capacity: int = 4096) -> None:
+    def __init__(self, schema: GraphQLSchema, *, max_page: int, max_chars: int = _MEMO_CHARS) -> None:
         self._schema = schema
         self._max_page = max_page
-        self._capacity = capacity
+        # Bounded by the text it holds: a hostile client varies long documents at will
+        self._max_chars = max_chars
+        self._chars = 0
         self._costs: dict[tuple[str, str | None, bytes], int] = {}
+
+    @property
+    def held_chars(self) -> int:
+        """The text the memo holds (queries and variables), which its budget bounds."""
+        return self._chars
 
     def cost(
         self,
@@ -175,10 +185,16 @@ class CostMemo:
             known = operation_cost(
                 self._schema, document, operation_name, coerced_variables, max_page=self._max_page
             )
-            if len(self._costs) >= self._capacity:
+            size = len(key[0]) + len(key[2])
+            if size > self._max_chars // 64:
+                return known  # not a hot page's query: not worth its room
+            while self._costs and self._chars + size > self._max_chars:
                 # Oldest first: dicts keep insertion order, and a hot query is soon priced again
-                del self._costs[next(iter(self._costs))]
+                oldest = next(iter(self._costs))
+                del self._costs[oldest]
+                self._chars -= len(oldest[0]) + len(oldest[2])
             self._costs[key] = known
+            self._chars += size
         return known
 
 

@@ -72,9 +72,12 @@ class _Entry:
 
 
 class CardRenders:
-    def __init__(self, spec: CardSpec, capacity: int = 20_000) -> None:
+    def __init__(self, spec: CardSpec, capacity: int = 2_000) -> None:
         # An entry holds its plan (and through it the operation's document) and a result of
-        # a few KB: 20,000 of them are tens of MB per process
+        # a few KB. Every like or comment makes a post's next render a new key, so under
+        # mixed load the cache fills to its capacity (20,000 was tens of MB, and a process
+        # under bench/soak.py grew for the whole 30 minutes), while the posts read at once by
+        # many viewers, the ones worth keeping, are a few hundred
         self.spec = spec
         self._capacity = capacity
         self._entries: dict[tuple[Any, ...], _Entry] = {}
