@@ -56,7 +56,6 @@ function route() {
 function paintMe(user) {
   const me = $('#my-profile');
   me.href = profileHref(user.username);
-  me.setAttribute('aria-label', `Your profile, @${user.username}`);
   $('.label', me).textContent = `@${user.username}`;
 }
 

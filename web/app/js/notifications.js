@@ -12,9 +12,7 @@ const state = { unread: 0, subscription: null, listeners: new Set() };
 function paintBadge() {
   const badge = $('[data-testid="unread-badge"]');
   badge.hidden = state.unread === 0;
-  badge.textContent = state.unread > 99 ? '99+' : String(state.unread);
-  $('#notifications-link').setAttribute('aria-label',
-    state.unread ? `Notifications, ${state.unread} unread` : 'Notifications');
+  $('.count', badge).textContent = state.unread > 99 ? '99+' : String(state.unread);
 }
 
 export function setUnread(count) {

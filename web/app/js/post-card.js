@@ -22,7 +22,7 @@ function renderHeader(post, el) {
     h('div', { class: 'byline' },
       h('a', { class: 'author', 'data-testid': 'post-author', href: profileHref(post.author.username),
         title: post.author.displayName }, post.author.username),
-      h('a', { class: 'when', href: postHref(post.id), 'data-testid': 'post-link', 'aria-label': `Open post, ${time.title}` }, time),
+      h('a', { class: 'when', href: postHref(post.id), 'data-testid': 'post-link' }, time),
       el.reason ? h('span', { class: 'reason', 'data-testid': 'post-reason' }, el.reason) : null),
     remove);
 }
