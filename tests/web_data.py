@@ -31,7 +31,9 @@ async def photo_post(
     media = []
     for index, (width, height) in enumerate(sizes):
         body = data or image_bytes("jpeg", width, height, color=colours[index % len(colours)])
-        media.append({"uploadId": await upload(api, user, body, "image/jpeg"), "altText": f"Photo {index + 1}"})
+        media.append(
+            {"uploadId": await upload(api, user, body, "image/jpeg"), "altText": f"Photo {index + 1}"}
+        )
     payload: dict[str, Any] = await create_media_post(api, user, media, caption)
     assert payload["errors"] == [], payload
     post_id: str = payload["post"]["id"]

@@ -153,13 +153,20 @@ class UserService:
     async def ensure_indexes(self) -> None:
         await self._users.create_index([("username", ASCENDING)], unique=True, name="username_unique")
 
-    async def sign_up(self, username: str, password: str, display_name: str | None) -> UserRecord:
+    async def hash_password(self, password: str) -> str:
+        validate_password(password)
+        return await asyncio.to_thread(self._hasher.hash, password)
+
+    async def sign_up(
+        self, username: str, password: str, display_name: str | None, *, password_hash: str | None = None
+    ) -> UserRecord:
+        """Create an account; `password_hash` (from hash_password) lets many accounts share one hash."""
         normalized = validate_username(username)
         validate_password(password)
         display = _validate_text(display_name or normalized, MAX_DISPLAY_NAME, "displayName") or normalized
         if await self._users.find_one({"username": normalized}, {"_id": 1}):
             raise DomainError(ErrorCode.USERNAME_TAKEN, "that username is taken", "username")
-        password_hash = await asyncio.to_thread(self._hasher.hash, password)
+        password_hash = password_hash or await asyncio.to_thread(self._hasher.hash, password)
         document = {
             "_id": self._ids.next_id(),
             "username": normalized,
