@@ -115,6 +115,11 @@ async def test_two_people_see_likes_and_comments_live_at_phone_and_desktop_sizes
     # The post page lists who liked it
     await writer.goto(f"{server_url}/#/p/{post_id}")
     await expect(writer.get_by_test_id("likers")).to_contain_text(fan.username)
+    # ... live: the fan takes the like back
+    await theirs.get_by_role("button", name="Like").click()
+    await expect(theirs.get_by_role("button", name="Like")).to_have_attribute("aria-pressed", "false")
+    await expect(writer.get_by_test_id("likers")).to_contain_text("No likes yet.", timeout=10 * SECOND)
+    await expect(writer.get_by_test_id("post").locator(".count").first).to_have_text("0 likes")
 
     # Hashtags and mentions are links to their pages
     await reader.get_by_role("link", name="#golden").click()

@@ -148,6 +148,7 @@ export function removePost(postId) {
 onPostUpdate((update) => {
   for (const el of cardsOf(update.postId)) applyCountsTo(el, update);
   followThread(update.postId);
+  document.dispatchEvent(new CustomEvent('post-update', { detail: update }));
 }, removePost);
 
 async function toggleLike(postId, button) {

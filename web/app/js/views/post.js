@@ -1,7 +1,7 @@
 // A post's own page: the post, every comment (paged), who liked it; counts and comments live.
 
 import { gql } from '../api.js';
-import { h, plural } from '../dom.js';
+import { $, h } from '../dom.js';
 import { personRow } from '../feed.js';
 import { unwatchPost, watchPost } from '../live.js';
 import { appendComments, renderPost } from '../post-card.js';
@@ -20,7 +20,22 @@ async function loadLikers(postId, box) {
 export function postView(postId) {
   const status = h('p', { class: 'card notice' }, 'Loading…');
   const root = h('section', { class: 'post-page' }, h('h1', { class: 'visually-hidden' }, 'Post'), status);
-  const result = { root, title: 'Post', dispose: () => { result.dead = true; if (result.watching) unwatchPost(postId); } };
+  let likes = null;
+  let timer = 0;
+  // Who liked it follows the live like count
+  const onUpdate = ({ detail }) => {
+    if (detail.postId !== postId || likes === null || detail.likeCount === likes) return;
+    likes = detail.likeCount;
+    clearTimeout(timer);
+    timer = setTimeout(() => loadLikers(postId, $('[data-testid="likers"]', root)).catch(() => {}), 200);
+  };
+  document.addEventListener('post-update', onUpdate);
+  const result = { root, title: 'Post', dispose: () => {
+    result.dead = true;
+    clearTimeout(timer);
+    document.removeEventListener('post-update', onUpdate);
+    if (result.watching) unwatchPost(postId);
+  } };
   gql(Q.post, { id: postId }).then(async (data) => {
     if (result.dead) return;
     if (!data.post) { status.textContent = 'This post does not exist, or was deleted.'; return; }
@@ -43,7 +58,7 @@ export function postView(postId) {
     watchPost(postId); // the page holds its own subscription, wherever the card is scrolled
     result.watching = true;
     await loadLikers(postId, likers);
-    likers.dataset.count = plural(post.likeCount, 'like');
+    likes = post.likeCount;
   }).catch((error) => { status.textContent = error.message; });
   return result;
 }
