@@ -7,15 +7,19 @@ session's real server, Redis and worker.
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import TYPE_CHECKING
 
 from playwright.async_api import Browser, expect
 
 from tests.browser import DESKTOP, PHONE, Watch, sign_in, watched_tab
 from tests.helpers import LIKE, PASSWORD, Api, create_post, follow
+from tests.media_files import image_bytes
 from tests.web_data import comment, describe, photo_post
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from tests.web_data import RunJobs
 
 SECOND = 1000  # Playwright timeouts are in milliseconds
@@ -30,7 +34,9 @@ async def until(run_jobs: RunJobs, check: object, timeout_s: float = 20) -> None
         await asyncio.sleep(0.2)
 
 
-async def test_own_profile_grid_and_follower_lists(browser: Browser, server_url: str, api: Api) -> None:
+async def test_own_profile_grid_and_follower_lists(
+    browser: Browser, server_url: str, api: Api, run_jobs: RunJobs, tmp_path: Path
+) -> None:
     watch = Watch()
     me, fan = await api.new_user("me"), await api.new_user("fan")
     await describe(api, me, "Mo Example", "Film and coffee")
@@ -62,12 +68,20 @@ async def test_own_profile_grid_and_follower_lists(browser: Browser, server_url:
     await page.get_by_test_id("following-link").click()
     await expect(page.get_by_test_id("person")).to_contain_text(me.username)
 
-    # Edit profile
+    # Edit profile, with a profile photo sent through the presigned upload path and processed
+    photo = tmp_path / "me.png"
+    photo.write_bytes(image_bytes("png", 400, 400, color="#c2255c"))
     await page.get_by_test_id("nav-home").click()
     await page.goto(f"{server_url}/#/settings")
     await page.get_by_label("Bio").fill("Now on film only")
+    await page.get_by_label("Profile photo").set_input_files(photo)
     await page.get_by_test_id("settings-save").click()
+    await until(run_jobs, page.get_by_test_id("profile-bio"))
     await expect(page.get_by_test_id("profile-bio")).to_have_text("Now on film only")
+    picture = page.get_by_test_id("profile").locator(".avatar img")
+    await expect(picture).to_have_attribute("src", re.compile(r"/media/avatars/.+thumbnail\.webp"))
+    assert await picture.evaluate("img => img.complete && img.naturalWidth") == 320
+    await expect(page.locator("#my-profile .me-photo")).to_be_visible()
     watch.assert_clean()
 
 
@@ -259,12 +273,21 @@ async def test_session_survives_new_tab_and_reload_and_signs_out_everywhere(
     icon = await first.request.get(f"{server_url}/favicon.ico")
     assert icon.status == 200
     # Signing out in one tab signs out the other at once, and the token no longer works
+    token = await first.evaluate("localStorage.getItem('aperture.token')")
+    assert token
     await second.get_by_role("button", name="Sign out").click()
     await expect(second.get_by_test_id("auth-form")).to_be_visible()
     await expect(first.get_by_test_id("auth-form")).to_be_visible()
     await expect(first.get_by_test_id("toast")).to_contain_text("signed out in another tab")
     await first.reload()
     await expect(first.get_by_test_id("auth-form")).to_be_visible()
+    for _ in range(50):
+        body = (await api.post("{ viewer { id } }", token=token)).json()
+        if body.get("errors") or body["data"]["viewer"] is None:
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("the token still works after signing out")
     watch.assert_clean()
 
 

@@ -10,9 +10,9 @@ export class ApiError extends Error {
 const hooks = { unauthenticated: () => {} };
 export const onUnauthenticated = (callback) => { hooks.unauthenticated = callback; };
 
-export async function gql(query, variables = {}) {
+export async function gql(query, variables = {}, token = session.token) {
   const headers = { 'Content-Type': 'application/json', Accept: 'application/graphql-response+json, application/json' };
-  if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  if (token) headers.Authorization = `Bearer ${token}`;
   let body;
   try {
     const response = await fetch('/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
@@ -28,8 +28,8 @@ export async function gql(query, variables = {}) {
   return body.data;
 }
 
-export async function mutate(name, variables = {}) {
-  const payload = (await gql(Q[name], variables))[name];
+export async function mutate(name, variables = {}, token = session.token) {
+  const payload = (await gql(Q[name], variables, token))[name];
   const error = payload.errors?.[0];
   if (error) throw new ApiError(error.message, error.code);
   return payload;

@@ -56,6 +56,10 @@ function route() {
 function paintMe(user) {
   const me = $('#my-profile');
   me.href = profileHref(user.username);
+  const thumb = user.avatar?.state === 'READY' ? user.avatar.thumb : null;
+  me.classList.toggle('has-photo', Boolean(thumb));
+  if (thumb) $('.me-photo', me).src = thumb;
+  else $('.me-photo', me).removeAttribute('src');
   $('.label', me).textContent = `@${user.username}`;
 }
 
@@ -88,10 +92,12 @@ function signedOut(message) {
 }
 
 async function signOut() {
-  try {
-    await mutate('signOut');
-  } catch { /* the token is dropped either way */ }
+  // Forget the token first, so other tabs follow at once (the storage event), then revoke it
+  const { token } = session;
   signedOut();
+  try {
+    await mutate('signOut', {}, token);
+  } catch { /* it is forgotten either way */ }
 }
 
 async function resume() {

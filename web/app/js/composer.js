@@ -4,15 +4,13 @@
 import { gql, mutate } from './api.js';
 import { $, $$, h, humanSize, sleep } from './dom.js';
 import { Q } from './queries.js';
+import { contentTypeOf, uploadFile } from './upload.js';
 
 const ACCEPTED = ['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/gif', 'video/mp4', 'video/quicktime'];
-const BY_EXTENSION = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp',
-  heic: 'image/heic', gif: 'image/gif', mp4: 'video/mp4', mov: 'video/quicktime' };
 const MAX_ITEMS = 10;
 
 const composer = { busy: false, onPosted: () => {} };
 
-const contentTypeOf = (file) => file.type || BY_EXTENSION[file.name.split('.').pop().toLowerCase()] || '';
 
 export function openComposer() {
   if (!composer.busy) {
@@ -48,43 +46,6 @@ function listFiles() {
   else setStatus('');
 }
 
-// XMLHttpRequest rather than fetch: it reports upload progress
-function sendFile(target, file, onProgress) {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open(target.method, target.url);
-    xhr.upload.onprogress = (event) => event.lengthComputable && onProgress(event.loaded / event.total);
-    xhr.onload = () => {
-      if (xhr.status >= 200 && xhr.status < 300) return resolve();
-      let message = `Upload failed (${xhr.status})`;
-      try { message = JSON.parse(xhr.responseText).error.message; } catch { /* not our JSON */ }
-      return reject(new Error(message));
-    };
-    xhr.onerror = () => reject(new Error('Upload failed: network error'));
-    if (target.method === 'PUT') {
-      for (const { name, value } of target.headers) xhr.setRequestHeader(name, value);
-      xhr.send(file);
-    } else {
-      const form = new FormData();
-      for (const { name, value } of target.fields) form.append(name, value);
-      form.append('file', file); // last: storage services ignore fields after the file
-      xhr.send(form);
-    }
-  });
-}
-
-async function upload(file, bar) {
-  let ticket;
-  try {
-    ticket = (await mutate('requestUpload', { type: contentTypeOf(file), size: file.size })).upload;
-  } catch (error) {
-    throw new Error(`${file.name} (${humanSize(file.size)}): ${error.message}`);
-  }
-  await sendFile(ticket.target, file, (fraction) => { bar.value = fraction; });
-  bar.value = 1;
-  return ticket.id;
-}
-
 async function submitPost(event) {
   event.preventDefault();
   if (composer.busy) return;
@@ -102,7 +63,7 @@ async function submitPost(event) {
     const media = [];
     for (const [i, file] of files.entries()) {
       setStatus(`Uploading ${i + 1} of ${files.length}…`, 'uploading');
-      media.push({ uploadId: await upload(file, bars[i]), altText: alts[i] });
+      media.push({ uploadId: await uploadFile(file, (fraction) => { bars[i].value = fraction; }), altText: alts[i] });
     }
     setStatus('Publishing…', 'publishing');
     let { post } = await mutate('createPost', { caption, media: media.length ? media : null });

@@ -51,8 +51,13 @@ export function ago(iso) {
   if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
   if (seconds < 86400) return `${Math.floor(seconds / 3600)}h`;
   if (seconds < 7 * 86400) return `${Math.floor(seconds / 86400)}d`;
-  return new Date(iso).toLocaleDateString();
+  const date = new Date(iso);
+  const sameYear = date.getFullYear() === new Date().getFullYear();
+  return date.toLocaleDateString('en', { month: 'short', day: 'numeric', year: sameYear ? undefined : 'numeric' });
 }
+
+/** The first `length` characters of `text`, with an ellipsis when it was longer. */
+export const clip = (text, length) => (text.length > length ? `${text.slice(0, length - 1).trimEnd()}…` : text);
 
 export const profileHref = (username) => `#/u/${encodeURIComponent(username)}`;
 export const postHref = (postId) => `#/p/${encodeURIComponent(postId)}`;
@@ -63,8 +68,9 @@ export function avatar(user, size = '') {
   let hash = 0;
   for (const char of user.username) hash = (hash * 31 + char.charCodeAt(0)) % 360;
   const el = h('a', { class: `avatar ${size}`, href: profileHref(user.username), 'aria-hidden': 'true', tabindex: '-1' });
-  el.textContent = (user.displayName || user.username).slice(0, 1).toUpperCase();
   el.style.background = `hsl(${hash} 45% 42%)`;
+  if (user.avatar?.state === 'READY' && user.avatar.thumb) el.append(h('img', { src: user.avatar.thumb, alt: '', loading: 'lazy' }));
+  else el.textContent = (user.displayName || user.username).slice(0, 1).toUpperCase();
   return el;
 }
 

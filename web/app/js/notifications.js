@@ -1,7 +1,7 @@
 // Notifications: the unread badge in the top bar (live), and the page listing the groups.
 
 import { gql, mutate } from './api.js';
-import { $, ago, avatar, h, postHref, profileHref } from './dom.js';
+import { $, ago, avatar, clip, h, postHref, profileHref } from './dom.js';
 import { live } from './live.js';
 import { Q } from './queries.js';
 
@@ -45,7 +45,7 @@ function renderGroup(group) {
   return h('li', { class: `notification${group.read ? '' : ' unread'}`, 'data-testid': 'notification' },
     first ? avatar(first) : null,
     h('a', { href, class: 'what' }, h('b', {}, who(group.actors, group.totalCount)), ` ${VERBS[group.kind]}`,
-      group.post?.caption ? h('span', { class: 'muted' }, `: “${group.post.caption.slice(0, 60)}”`) : null),
+      group.post?.caption ? h('span', { class: 'muted' }, `: “${clip(group.post.caption, 60)}”`) : null),
     h('time', { datetime: group.latestAt, class: 'muted' }, ago(group.latestAt)),
     thumb ? h('img', { src: thumb, alt: '', class: 'notification-thumb' }) : null);
 }

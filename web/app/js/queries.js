@@ -1,9 +1,10 @@
 // The GraphQL documents the client sends.
 
-const COMMENT = 'id text createdAt author { id username displayName }';
+const AVATAR = 'avatar { state thumb: url(size: THUMBNAIL) }';
+const COMMENT = `id text createdAt author { id username displayName ${AVATAR} }`;
 export const POST_FIELDS = `fragment PostFields on Post {
   id caption createdAt state likeCount commentCount viewerHasLiked
-  author { id username displayName }
+  author { id username displayName ${AVATAR} }
   media { id type state failureReason altText width height blurhash
     thumb: url(size: THUMBNAIL) medium: url(size: MEDIUM) hlsUrl posterUrl }
   comments(first: 3) { edges { node { ${COMMENT} } } pageInfo { hasNextPage endCursor } }
@@ -11,15 +12,15 @@ export const POST_FIELDS = `fragment PostFields on Post {
 const CONNECTION = 'edges { cursor reason node { ...PostFields } } pageInfo { hasNextPage endCursor }';
 const GRID = `edges { cursor node { id state likeCount commentCount caption
   media { type state altText blurhash thumb: url(size: THUMBNAIL) } } } pageInfo { hasNextPage endCursor }`;
-const USER_CARD = 'id username displayName viewerFollows';
+const USER_CARD = `id username displayName viewerFollows ${AVATAR}`;
 const PEOPLE = `edges { cursor node { ${USER_CARD} } } pageInfo { hasNextPage endCursor }`;
-const AUTH_FIELDS = 'token user { id username displayName } errors { field code message }';
+const AUTH_FIELDS = `token user { id username displayName ${AVATAR} } errors { field code message }`;
 const ERRORS = 'errors { field code message }';
-const GROUP = `id kind totalCount latestAt read actors { id username displayName }
+const GROUP = `id kind totalCount latestAt read actors { id username displayName ${AVATAR} }
   post { id caption media { thumb: url(size: THUMBNAIL) altText } }`;
 
 export const Q = {
-  viewer: '{ viewer { id username displayName bio unreadNotificationCount } }',
+  viewer: `{ viewer { id username displayName bio unreadNotificationCount ${AVATAR} } }`,
   signIn: `mutation($username: String!, $password: String!) { signIn(username: $username, password: $password) { ${AUTH_FIELDS} } }`,
   signUp: `mutation($username: String!, $password: String!, $displayName: String) {
     signUp(username: $username, password: $password, displayName: $displayName) { ${AUTH_FIELDS} } }`,
@@ -27,7 +28,7 @@ export const Q = {
   home: `query($first: Int!, $after: String, $order: HomeOrder!) { viewer { id
     homeTimeline(first: $first, after: $after, order: $order) { ${CONNECTION} } } } ${POST_FIELDS}`,
   user: `query($username: String!) { user(username: $username) {
-    id username displayName bio followerCount followingCount postCount viewerFollows followsViewer } }`,
+    id username displayName bio followerCount followingCount postCount viewerFollows followsViewer ${AVATAR} } }`,
   userGrid: `query($username: String!, $first: Int!, $after: String) {
     user(username: $username) { id posts(first: $first, after: $after) { ${GRID} } } }`,
   followers: `query($username: String!, $first: Int!, $after: String) {
@@ -56,8 +57,9 @@ export const Q = {
   unfollow: `mutation($id: ID!) { unfollow(userId: $id) { changed user { id viewerFollows followerCount } ${ERRORS} } }`,
   followHashtag: `mutation($name: String!) { followHashtag(name: $name) { hashtag { name viewerFollows } ${ERRORS} } }`,
   unfollowHashtag: `mutation($name: String!) { unfollowHashtag(name: $name) { hashtag { name viewerFollows } ${ERRORS} } }`,
-  updateProfile: `mutation($displayName: String, $bio: String) { updateProfile(displayName: $displayName, bio: $bio) {
-    user { id username displayName bio } ${ERRORS} } }`,
+  updateProfile: `mutation($displayName: String, $bio: String, $avatar: ID) {
+    updateProfile(displayName: $displayName, bio: $bio, avatarUploadId: $avatar) {
+    user { id username displayName bio ${AVATAR} } ${ERRORS} } }`,
   requestUpload: `mutation($type: String!, $size: Int!) { requestUpload(contentType: $type, byteSize: $size) {
     upload { id target { url method fields { name value } headers { name value } expiresAt } } ${ERRORS} } }`,
   createPost: `mutation($caption: String!, $media: [MediaInput!]) { createPost(caption: $caption, media: $media) {
