@@ -76,6 +76,9 @@ HOME = """{ viewer { unreadNotificationCount homeTimeline(first: 40) { edges { n
   caption createdAt likeCount author { username } media { type state width height } } } } } }"""
 
 
+AVATAR = '{ user(username: "alice") { avatar { state } } }'
+
+
 def test_serve_runs_seeds_stops_cleanly_and_keeps_data(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     port = free_port()
@@ -111,6 +114,12 @@ def test_serve_runs_seeds_stops_cleanly_and_keeps_data(tmp_path: Path) -> None:
         assert len(days) >= 10, "posts spread over the past weeks"
         assert all(post["likeCount"] > 0 for post in posts)
         assert home["unreadNotificationCount"] > 0, "alice has notifications to read"
+        # Profile photos are processed by the server's own worker just after it starts
+        deadline = time.monotonic() + 60
+        while (state := _gql(base, AVATAR)["user"]["avatar"]["state"]) == "PROCESSING":
+            assert time.monotonic() < deadline, "alice's profile photo was never processed"
+            time.sleep(0.5)
+        assert state == "READY"
         media_processes = media_children(first.pid)
         assert media_processes, "the in-process worker keeps warm media processes"
     finally:

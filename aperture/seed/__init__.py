@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from aperture.seed.network import engage, follow_everyone, sign_up_everyone
 from aperture.seed.story import DEMO_USERNAME, FAMOUS, POSTS
-from aperture.seed.uploads import publish_all, start_rendering, wait_processed, worker_running
+from aperture.seed.uploads import choose_avatars, publish_all, start_rendering, wait_processed, worker_running
 from services.foundation.clock import utc_now
 
 if TYPE_CHECKING:
@@ -52,6 +52,9 @@ async def seed_demo(services: Services) -> DemoLogin:
         async with worker_running(services):
             post_ids = await publish_all(services, ids, renders, now)
             await wait_processed(services, post_ids)
+        # Profile photos are processed by the server's own worker in its first seconds: the
+        # first screen does not wait for them (initials stand in until they are ready)
+        await choose_avatars(services, ids, work)
     finally:
         for task in renders.values():
             task.cancel()

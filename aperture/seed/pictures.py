@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from wand.drawing import Drawing
 
 # Shapes people post in: square, portrait 4:5 and landscape 1.91:1, at sizes the medium variant shows well
-SHAPES = {"square": (810, 810), "portrait": (720, 900), "landscape": (1080, 566)}
+SHAPES = {"square": (810, 810), "portrait": (720, 900), "landscape": (1080, 566), "avatar": (320, 320)}
 Point = tuple[float, float]
 _HEADLAND_CHANCE = 0.6  # of sea pictures with a dark headland on the horizon
 _LIT_WINDOWS = 0.33  # share of a night building's windows that are lit

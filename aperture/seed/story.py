@@ -37,6 +37,12 @@ PEOPLE = [
     ("mina", "Mina Park", "Seoul after dark."),
 ]
 DEMO_USERNAME = "alice"
+# Some people chose a profile photo (a favourite scene, drawn like the posts); the rest show initials
+AVATARS = {
+    "natgeo_demo": "mountains", "alice": "sea", "mateo": "dunes", "chen": "city", "emeka": "bokeh",
+    "goran": "mountains", "farah": "bokeh", "dalia": "dunes", "mina": "city", "rosa": "sea",
+    "hana": "bokeh", "jules": "sea",
+}  # fmt: skip
 ALICE_FOLLOWS = ["natgeo_demo", "bruno", "chen", "dalia", "emeka", "farah", "goran", "hana", "mina",
                  "jules", "lena", "mateo", "rosa"]  # fmt: skip
 
@@ -127,7 +133,7 @@ POSTS = sorted(
         _p("priya", 60, "Monsoon clearing over the hills #mountains #monsoon", "mountains:portrait"),
         _p("yusuf", 44, "Bosphorus, 8:14 pm #sunset #istanbul", "sea:landscape"),
         _p("wen", 30, "Night market lights from the footbridge #bokeh #night", "bokeh:landscape"),
-        _p("amir", 20, "Zooming into infinity: a fractal for a slow Sunday #generative", "video:mandelbrot"),
+        _p("amir", 20, "Stars came out over the dunes, no moon, no wind #desert #night", "dunes:portrait"),
         _p("emeka", 10, "Blue hour from the rooftop, long exposure #citylights", "city:landscape"),
         _p("natgeo_demo", 6, "Alpine lake before the wind comes up #mountains #natgeo", "mountains:square"),
         _p("chen", 4, "Harbour lights coming on one by one #harbour #citylights", "city:portrait"),

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from aperture.seed.pictures import render_photo
-from aperture.seed.story import POSTS
+from aperture.seed.story import AVATARS, POSTS
 from aperture.seed.videos import render_video
 from services.foundation.clock import backdated
 from services.media.uploads import MediaRequest
@@ -71,7 +71,19 @@ async def publish_all(services: Services, ids: dict[str, int], renders: Renders,
     return post_ids
 
 
+async def choose_avatars(services: Services, ids: dict[str, int], work: Path) -> None:
+    """Profile photos for some people, through the same upload path and processing."""
+    for index, (name, scene) in enumerate(AVATARS.items()):
+        path = work / f"avatar-{name}.jpg"
+        await asyncio.to_thread(render_photo, path, scene, "avatar", 1000 + index)
+        ticket = await services.uploads.request(ids[name], "image/jpeg", path.stat().st_size)
+        await services.stores.blobs.put_file(f"uploads/{ids[name]}/{ticket.id}", path, "image/jpeg")
+        path.unlink()
+        await services.avatars.start(ids[name], ticket.id)
+
+
 async def wait_processed(services: Services, post_ids: list[int], timeout_s: float = 300) -> None:
+    """Until no post of the seed is still processing."""
     deadline = asyncio.get_running_loop().time() + timeout_s
     while True:
         records = await services.posts.get_many(post_ids)
@@ -85,9 +97,7 @@ async def wait_processed(services: Services, post_ids: list[int], timeout_s: flo
 def _alt_text(spec: str) -> str:
     kind, variant = spec.split(":")
     if kind == "video":
-        return {"zoom": "A slow zoom towards the sun over the sea", "gradients": "Soft colours drifting"}.get(
-            variant, "A dive into a Mandelbrot fractal"
-        )
+        return "A slow zoom towards the sun over the sea" if variant == "zoom" else "Soft colours drifting"
     return {
         "mountains": "Layered mountain ridges under a low sun",
         "sea": "The sun low over the sea, its light on the water",

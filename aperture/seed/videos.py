@@ -1,4 +1,4 @@
-"""Short demo videos made by ffmpeg: a slow zoom over a demo photo, drifting colours, a fractal dive."""
+"""Short demo videos made by ffmpeg: a slow zoom over a demo photo, and drifting colours."""
 
 from __future__ import annotations
 
@@ -19,9 +19,7 @@ def _filters(kind: str, still: Path | None) -> list[str]:
         centre = "x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)'"
         zoom = f"zoompan=z='1+0.12*on/{frames}':{centre}:d={frames}:s=576x720:fps={FPS}"
         return ["-loop", "1", "-i", str(still), "-vf", zoom]
-    if kind == "gradients":
-        return ["-f", "lavfi", "-i", f"gradients=size=640x640:rate={FPS}:speed=0.03:n=4:seed=7"]
-    return ["-f", "lavfi", "-i", f"mandelbrot=size=854x480:rate={FPS}:start_scale=2.5:end_scale=0.4"]
+    return ["-f", "lavfi", "-i", f"gradients=size=640x640:rate={FPS}:speed=0.03:n=4:seed=7"]
 
 
 def render_video(path: Path, kind: str, still: Path | None = None) -> None:
