@@ -40,6 +40,15 @@ async def test_a_photo_becomes_the_avatar_in_every_variant(
     # An upload is used once: the same one cannot be claimed again, by anyone
     again = (await api.gql(SET_AVATAR, {"u": upload_id}, token=me.token))["updateProfile"]
     assert [error["code"] for error in again["errors"]] == ["UPLOAD_ALREADY_USED"]
+    # A new photo replaces the old one, whose variants are deleted
+    newer = await upload(api, me, image_bytes("png", 300, 300, color="#1c7ed6"), "image/png")
+    await api.gql(SET_AVATAR, {"u": newer}, token=me.token)
+    await run_jobs()
+    replaced = (await api.gql(AVATAR, {"n": me.username}))["user"]["avatar"]
+    assert replaced["state"] == "READY"
+    assert (replaced["width"], replaced["height"]) == (300, 300)
+    assert (await http.get(avatar["thumb"])).status_code == 404
+    assert (await http.get(replaced["thumb"])).status_code == 200
     theirs = await upload(api, other, image_bytes("png", 64, 64), "image/png")
     stolen = (await api.gql(SET_AVATAR, {"u": theirs}, token=me.token))["updateProfile"]
     assert stolen["errors"], "someone else's upload is not mine to use"

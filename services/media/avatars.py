@@ -61,9 +61,15 @@ class AvatarService:
             raise DomainError(
                 ErrorCode.UNSUPPORTED_MEDIA_TYPE, "a profile photo must be a photo", "avatarUploadId"
             )
+        previous = await self._users.get(user_id)
         record = await self._users.set_avatar(user_id, item.to_document())
         if record is None:
             raise DomainError(ErrorCode.NOT_FOUND, "user not found")
+        if previous is not None and previous.avatar is not None:
+            # The old photo is no longer anyone's: its variants and original go now
+            old = MediaItem.from_document(previous.avatar)
+            await self._blobs.delete_prefix(f"{AVATAR_PREFIX}{user_id}/{old.id}/")
+            await self._uploads.delete_original(old.upload_key)
         await self._queue.enqueue(
             MediaJob.PROCESS_AVATAR, user_id, item.id, job_id=f"avatar:{user_id}:{item.id}"
         )
