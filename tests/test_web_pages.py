@@ -250,6 +250,7 @@ async def test_phone_top_bar_is_one_row_with_the_live_indicator(
         assert item_box["x"] + item_box["width"] <= PHONE["width"], name
         assert item_box["height"] < 50, name
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    await expect(page.get_by_test_id("side")).to_be_hidden()
     watch.assert_clean()
 
 
@@ -305,6 +306,8 @@ async def test_search_suggestions_notifications_and_ranked_switch(
     await expect(page.get_by_test_id("feed-end")).to_contain_text("Your feed is empty")
     suggested = page.get_by_test_id("suggested")
     await expect(suggested).to_contain_text(painter.username)
+    # At 1280 px the suggestions also sit beside the feed; a phone has no room for that column
+    await expect(page.get_by_test_id("side")).to_contain_text(painter.username)
 
     await page.get_by_role("link", name="Search").click()
     await page.get_by_label("Search people").fill("pat")

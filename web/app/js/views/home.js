@@ -1,7 +1,7 @@
 // Home: the timeline, newest first or ranked, with new posts offered live.
 
 import { gql } from '../api.js';
-import { $$, h } from '../dom.js';
+import { $$, h, tagHref } from '../dom.js';
 import { createFeed, personRow } from '../feed.js';
 import { live } from '../live.js';
 import { Q } from '../queries.js';
@@ -16,13 +16,24 @@ function orderSwitch(order, onPick) {
       'data-order': value, onclick: () => value !== order && onPick(value) }, label)));
 }
 
-async function suggestions(box) {
+async function suggestions(box, side) {
   const data = await gql(Q.discover);
   const edges = data.viewer.suggestedUsers.edges;
-  if (!edges.length) return;
-  box.replaceChildren(h('h2', {}, 'Suggested for you'),
-    h('ul', { class: 'people' }, edges.map((edge) => personRow(edge.node, edge.reason))));
-  box.hidden = false;
+  const tags = data.trendingHashtags.edges;
+  if (edges.length) {
+    box.replaceChildren(h('h2', {}, 'Suggested for you'),
+      h('ul', { class: 'people' }, edges.map((edge) => personRow(edge.node, edge.reason))));
+  }
+  // On a wide screen the same suggestions and the trending tags sit beside the feed
+  side.replaceChildren(
+    edges.length ? h('section', { class: 'card side-block', 'aria-labelledby': 'side-people' },
+      h('h2', { id: 'side-people' }, 'Suggested for you'),
+      h('ul', { class: 'people' }, edges.slice(0, 5).map((edge) => personRow(edge.node, edge.reason)))) : null,
+    tags.length ? h('section', { class: 'card side-block', 'aria-labelledby': 'side-tags' },
+      h('h2', { id: 'side-tags' }, 'Trending tags'),
+      h('ul', { class: 'tags' }, tags.map((edge) => h('li', {}, h('a', { href: tagHref(edge.node.name) }, `#${edge.node.name}`))))) : null,
+  );
+  return edges.length > 0;
 }
 
 export function homeView(rerender) {
@@ -33,10 +44,13 @@ export function homeView(rerender) {
     async (after, first) => (await gql(Q.home, { first, after, order })).viewer.homeTimeline,
     'Your feed is empty. Follow people to see their posts here.',
   );
-  feed.ready.then(() => { if (!feed.ids().length) suggestions(suggested).catch(() => {}); });
+  const side = h('div', { class: 'side', 'data-testid': 'side' });
+  suggestions(suggested, side).then((any) => feed.ready.then(() => {
+    suggested.hidden = !(any && !feed.ids().length); // in the feed only for an empty one
+  })).catch(() => {});
   const pick = (value) => { localStorage.setItem(ORDER_KEY, value); rerender(); };
-  const root = h('section', { class: 'home' }, h('h1', { class: 'visually-hidden' }, 'Home'),
-    orderSwitch(order, pick), pill, suggested, ...feed.nodes);
+  const column = h('div', { class: 'home-feed' }, orderSwitch(order, pick), pill, suggested, ...feed.nodes);
+  const root = h('section', { class: 'home' }, h('h1', { class: 'visually-hidden' }, 'Home'), column, side);
   let pending = []; // POST_ADDED posts not shown yet, newest first
   let subscription = null;
   let dead = false;
