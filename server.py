@@ -28,7 +28,7 @@ from gateway.metrics_route import metrics_endpoint
 from gateway.middleware import RequestContextMiddleware
 from gateway.request_budget import RATE_LIMIT_HEADERS
 from gateway.state import GatewayState
-from gateway.web_app import WEB_APP_DIR, web_app_index
+from gateway.web_app import WEB_APP_DIR, favicon, web_app_index
 from schema.root import build_schema
 from services.runtime import open_services
 
@@ -100,6 +100,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         Mount("/graphiql-assets", StaticFiles(directory=ASSET_DIR), name="graphiql-assets"),
         Mount("/app", StaticFiles(directory=WEB_APP_DIR), name="web-app"),
         Route("/", web_app_index),
+        Route("/favicon.svg", favicon),
+        Route("/favicon.ico", favicon),
         Route("/uploads/{key:path}", receive_upload, methods=["PUT"]),
         Route("/media/{path:path}", serve_media, methods=["GET", "HEAD"]),
         Route("/healthz", healthz),

@@ -66,16 +66,33 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
+    """One line per record for a person at a terminal: time, level, logger, message, then the
+    record's extra fields (an access log's method, path, status and duration) as key=value."""
+
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
 
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        extras = [
+            f"{key}={_clean(key, value)}"
+            for key, value in record.__dict__.items()
+            if key not in _STANDARD_ATTRS and not key.startswith("_")
+        ]
+        line = super().format(record)
+        return redact(f"{line}  {' '.join(extras)}" if extras else line)
 
 
-def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
+def resolve_format(fmt: str, stream: Any = None) -> str:
+    """`auto` is text when the stream (stderr by default) is a terminal, json otherwise."""
+    if fmt != "auto":
+        return fmt
+    isatty = getattr(stream or sys.stderr, "isatty", None)
+    return "text" if isatty is not None and isatty() else "json"
+
+
+def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    handler.setFormatter(JsonFormatter() if resolve_format(fmt) == "json" else TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

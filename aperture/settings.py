@@ -122,7 +122,10 @@ class Settings:
         ),
     )
     log_level: str = field(default="INFO", metadata=_env("LOG_LEVEL", "Python log level."))
-    log_format: str = field(default="json", metadata=_env("LOG_FORMAT", "json or text."))
+    log_format: str = field(
+        default="auto",
+        metadata=_env("LOG_FORMAT", "json, text, or auto: text when stderr is a terminal, json otherwise."),
+    )
     argon2_time_cost: int = field(
         default=3, metadata=_env("ARGON2_TIME_COST", "argon2id passes per password hash.")
     )

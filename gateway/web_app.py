@@ -16,3 +16,10 @@ WEB_APP_DIR = Path(__file__).resolve().parent.parent / "web" / "app"
 async def web_app_index(_: Request) -> FileResponse:
     # The page itself is never cached, so a deploy reaches browsers at once
     return FileResponse(WEB_APP_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+async def favicon(_: Request) -> FileResponse:
+    # Browsers ask for /favicon.ico on their own, whatever the page links to
+    return FileResponse(
+        WEB_APP_DIR / "favicon.svg", media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"}
+    )

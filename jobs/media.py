@@ -19,6 +19,13 @@ async def process_media(ctx: dict[str, Any], post_id: int, media_id: int) -> Non
         raise Retry(defer=later.delay_s) from later
 
 
+async def process_avatar(ctx: dict[str, Any], user_id: int, media_id: int) -> None:
+    try:
+        await services_of(ctx).avatars.process(user_id, media_id, ctx.get("job_try", 1))
+    except RetryLater as later:
+        raise Retry(defer=later.delay_s) from later
+
+
 async def recover_media(ctx: dict[str, Any]) -> int:
     """Resubmits posts whose processing job was lost (for example with a wiped queue)."""
     return await services_of(ctx).media.recover(STUCK_AFTER_S)

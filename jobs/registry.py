@@ -70,6 +70,7 @@ JOBS: Mapping[JobName, JobSpec] = {
     TimelineJob.DEMOTE_BATCH: JobSpec(timeline.demote_batch, timeout_s=60, max_tries=FANOUT_TRIES),
     CounterJob.FLUSH_COUNTERS: JobSpec(counters.flush_counters, timeout_s=120),
     MediaJob.PROCESS_MEDIA: JobSpec(media.process_media, timeout_s=3600, max_tries=5),
+    MediaJob.PROCESS_AVATAR: JobSpec(media.process_avatar, timeout_s=600, max_tries=5),
     MediaJob.RECOVER_MEDIA: JobSpec(media.recover_media, timeout_s=300),
     MediaJob.PURGE_MEDIA: JobSpec(media.purge_media, timeout_s=300),
     MediaJob.EXPIRE_UPLOADS: JobSpec(media.expire_uploads, timeout_s=600),

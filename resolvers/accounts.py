@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from resolvers.global_ids import expect_global_id
 from services.accounts.sessions import Session
 
 if TYPE_CHECKING:
@@ -40,10 +41,16 @@ async def sign_out(info: Info) -> bool:
     return True
 
 
-async def update_profile(info: Info, display_name: str | None, bio: str | None) -> UserRecord:
+async def update_profile(
+    info: Info, display_name: str | None, bio: str | None, avatar_upload_id: str | None = None
+) -> UserRecord:
     context = info.context
     viewer_id = context.require_viewer()
-    return await context.services.users.update_profile(viewer_id, display_name, bio)
+    upload_id = expect_global_id(avatar_upload_id, "Upload", "avatarUploadId") if avatar_upload_id else None
+    record = await context.services.users.update_profile(viewer_id, display_name, bio)
+    if upload_id is not None:
+        record = await context.services.avatars.start(viewer_id, upload_id)
+    return record
 
 
 async def viewer(info: Info) -> UserRecord | None:

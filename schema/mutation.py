@@ -40,11 +40,18 @@ class Mutation:
             SignOutPayload, accounts.sign_out(info), lambda done: SignOutPayload(signed_out=done)
         )
 
-    @strawberry.mutation(description="Change the viewer's display name or bio.")
+    @strawberry.mutation(
+        description="Change the viewer's display name, bio or profile photo. `avatarUploadId` is an "
+        "upload (requestUpload) of a photo: the avatar is PROCESSING until its variants are made."
+    )
     async def update_profile(
-        self, info: Info, display_name: str | None = None, bio: str | None = None
+        self,
+        info: Info,
+        display_name: str | None = None,
+        bio: str | None = None,
+        avatar_upload_id: strawberry.ID | None = None,
     ) -> UpdateProfilePayload:
-        outcome = accounts.update_profile(info, display_name, bio)
+        outcome = accounts.update_profile(info, display_name, bio, avatar_upload_id)
         return await as_payload(UpdateProfilePayload, outcome, UpdateProfilePayload.for_user)
 
     @strawberry.mutation(

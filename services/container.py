@@ -35,6 +35,7 @@ from services.live.channels import LiveEvents
 from services.live.home_stream import HomeStream
 from services.live.hub import LiveHub
 from services.live.post_stream import PostStream
+from services.media.avatars import AvatarService
 from services.media.compose import PostComposer
 from services.media.processing import MediaProcessor
 from services.media.uploads import UploadService
@@ -93,6 +94,7 @@ class Services:
     uploads: UploadService
     media: MediaProcessor
     composer: PostComposer
+    avatars: AvatarService
     archive: ArchiveService
     sign_in_failures: SignInFailures
     hashtags: HashtagService
@@ -231,6 +233,15 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
         uploads=uploads,
         media=media,
         composer=PostComposer(posts, uploads, media, ids),
+        avatars=AvatarService(
+            settings=settings,
+            users=users,
+            uploads=uploads,
+            processor=media,
+            blobs=stores.blobs,
+            queue=queue,
+            ids=ids,
+        ),
         archive=ArchiveService(
             settings=settings,
             store=post_store,

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, Page, Route
+    from playwright.async_api import Browser, BrowserContext, Page, Response, Route
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -44,3 +46,57 @@ async def offline_page(browser: Browser, external_requests: list[str]) -> Page:
 
     await page.route("**/*", only_local)
     return page
+
+
+@dataclass
+class Watch:
+    """What went wrong on the pages of a test: requests that tried to leave, script errors, failed responses."""
+
+    external: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def assert_clean(self) -> None:
+        assert self.external == [], "the client must not reach beyond the server"
+        assert self.errors == [], self.errors
+        assert self.failed == [], self.failed
+
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+async def watched_tab(
+    browser: Browser, watch: Watch, size: dict[str, int] = DESKTOP, context: BrowserContext | None = None
+) -> Page:
+    """A tab in its own browser profile (or in `context`), only on loopback, watched for errors."""
+    if context is None:
+        context = await browser.new_context(viewport=size)  # type: ignore[arg-type]
+    page = await context.new_page()
+    await page.set_viewport_size(size)  # type: ignore[arg-type]
+
+    async def only_local(route: Route) -> None:
+        host = urlparse(route.request.url).hostname or ""
+        if host in LOCAL_HOSTS or route.request.url.startswith(("data:", "blob:")):
+            await route.continue_()
+        else:
+            watch.external.append(route.request.url)
+            await route.abort("internetdisconnected")
+
+    await page.route("**/*", only_local)
+    page.on("pageerror", lambda error: watch.errors.append(str(error)))
+
+    def on_response(response: Response) -> None:
+        if response.status >= HTTPStatus.BAD_REQUEST:
+            watch.failed.append(f"{response.status} {response.url}")
+
+    page.on("response", on_response)
+    return page
+
+
+async def sign_in(page: Page, server_url: str, username: str, password: str, route: str = "") -> None:
+    await page.goto(f"{server_url}/{route}")
+    await page.get_by_test_id("auth-username").fill(username)
+    await page.get_by_test_id("auth-password").fill(password)
+    await page.get_by_test_id("auth-submit").click()
+    await page.get_by_test_id("live-status").filter(has_text="Live").wait_for()

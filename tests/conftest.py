@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 import uvicorn
+from playwright.async_api import Browser, async_playwright
 
 from aperture.embedded.redis_server import EmbeddedRedis
 from aperture.settings import Settings
@@ -23,6 +24,7 @@ from gateway.rate_limits import Bucket
 from jobs.worker import build_worker
 from server import create_app
 from services.runtime import open_services
+from tests.browser import CHROMIUM_ARGS, chromium_path
 from tests.helpers import Api
 
 if TYPE_CHECKING:
@@ -162,6 +164,17 @@ def run_jobs(settings: Settings, services: Services) -> Callable[[], Awaitable[i
         return completed
 
     return drain
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    """One headless Chromium per test module; each test opens its own contexts (browser profiles)."""
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()
 
 
 def pytest_configure(config: Any) -> None:

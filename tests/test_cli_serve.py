@@ -72,6 +72,13 @@ def _gql(base: str, query: str, token: str | None = None) -> dict[str, Any]:
     return data
 
 
+HOME = """{ viewer { unreadNotificationCount homeTimeline(first: 40) { edges { node {
+  caption createdAt likeCount author { username } media { type state width height } } } } } }"""
+
+
+AVATAR = '{ user(username: "alice") { avatar { state } } }'
+
+
 def test_serve_runs_seeds_stops_cleanly_and_keeps_data(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     port = free_port()
@@ -85,21 +92,34 @@ def test_serve_runs_seeds_stops_cleanly_and_keeps_data(tmp_path: Path) -> None:
         _gql(base, 'mutation { updateProfile(bio: "kept across restarts") { errors { code } } }', token)
         famous = _gql(base, '{ user(username: "natgeo_demo") { username followerCount } }')["user"]
         assert famous["username"] == "natgeo_demo"
-        assert famous["followerCount"] == 49, "every other demo user follows the famous account"
+        assert famous["followerCount"] == 29, "every other demo user follows the famous account"
         following = _gql(base, "{ viewer { followingCount } }", token)["viewer"]["followingCount"]
         assert following == 13, "alice follows natgeo_demo and 12 others"
-        # The demo photos turn visible as the in-process worker processes them
-        home_query = "{ viewer { homeTimeline(first: 40) { edges { node { author { username } } } } } }"
-        deadline = time.monotonic() + 90
-        while True:
-            edges = _gql(base, home_query, token)["viewer"]["homeTimeline"]["edges"]
-            authors = {edge["node"]["author"]["username"] for edge in edges}
-            if ("natgeo_demo" in authors and len(edges) >= 20) or time.monotonic() > deadline:
-                break
-            time.sleep(1)
-        assert "natgeo_demo" in authors, "the famous account's processed photos reach alice's feed"
-        assert len(edges) >= 20
+        # The seed processed its media before serving: the first screen is complete at once
+        home = _gql(base, HOME, token)["viewer"]
+        posts = [edge["node"] for edge in home["homeTimeline"]["edges"]]
+        authors = {post["author"]["username"] for post in posts}
+        assert "natgeo_demo" in authors
+        assert len(posts) >= 20
         assert len(authors) >= 8
+        assert all(post["media"] and all(m["state"] == "READY" for m in post["media"]) for post in posts)
+        captions = [post["caption"] for post in posts]
+        assert len(set(captions)) == len(captions), "no caption repeats"
+        media = [m for post in posts for m in post["media"]]
+        shapes = {round(m["width"] / m["height"], 2) for m in media if m["type"] == "IMAGE"}
+        assert {1.0, 0.8, 1.91} <= shapes, shapes
+        assert sum(m["type"] == "VIDEO" for m in media) >= 2
+        assert any(len(post["media"]) > 1 for post in posts), "some carousels"
+        days = {post["createdAt"][:10] for post in posts}
+        assert len(days) >= 10, "posts spread over the past weeks"
+        assert all(post["likeCount"] > 0 for post in posts)
+        assert home["unreadNotificationCount"] > 0, "alice has notifications to read"
+        # Profile photos are processed by the server's own worker just after it starts
+        deadline = time.monotonic() + 60
+        while (state := _gql(base, AVATAR)["user"]["avatar"]["state"]) == "PROCESSING":
+            assert time.monotonic() < deadline, "alice's profile photo was never processed"
+            time.sleep(0.5)
+        assert state == "READY"
         media_processes = media_children(first.pid)
         assert media_processes, "the in-process worker keeps warm media processes"
     finally:

@@ -16,6 +16,8 @@ from schema.types import post as post_types
 from schema.types import ranking as ranking_types
 from schema.types.common import Node
 from schema.types.connections import UserConnection, UserEdge, page_info
+from schema.types.media import Media
+from services.posts.records import MediaItem
 from services.timeline.user_classes import UserClass
 
 if TYPE_CHECKING:
@@ -57,6 +59,10 @@ class User(Node):
     display_name: str
     bio: str
     created_at: datetime
+    avatar: Media | None = strawberry.field(
+        description="The profile photo, in the same variants as a post's photos (set with "
+        "updateProfile(avatarUploadId)); null when none was chosen."
+    )
 
     @classmethod
     def from_record(cls, record: UserRecord) -> User:
@@ -67,6 +73,7 @@ class User(Node):
             display_name=record.display_name,
             bio=record.bio,
             created_at=record.created_at,
+            avatar=Media.from_item(MediaItem.from_document(record.avatar)) if record.avatar else None,
         )
 
     @strawberry.field

@@ -47,6 +47,8 @@ class UserRecord:
     display_name: str
     bio: str
     created_at: datetime
+    # The profile photo as its media item's document (services.posts.records.MediaItem), or None
+    avatar: dict[str, Any] | None = None
 
     def to_cache(self) -> bytes:
         data = asdict(self)
@@ -67,6 +69,7 @@ class UserRecord:
             display_name=document["display_name"],
             bio=document.get("bio", ""),
             created_at=document["created_at"].astimezone(UTC),
+            avatar=document.get("avatar"),
         )
 
 
@@ -153,13 +156,20 @@ class UserService:
     async def ensure_indexes(self) -> None:
         await self._users.create_index([("username", ASCENDING)], unique=True, name="username_unique")
 
-    async def sign_up(self, username: str, password: str, display_name: str | None) -> UserRecord:
+    async def hash_password(self, password: str) -> str:
+        validate_password(password)
+        return await asyncio.to_thread(self._hasher.hash, password)
+
+    async def sign_up(
+        self, username: str, password: str, display_name: str | None, *, password_hash: str | None = None
+    ) -> UserRecord:
+        """Create an account; `password_hash` (from hash_password) lets many accounts share one hash."""
         normalized = validate_username(username)
         validate_password(password)
         display = _validate_text(display_name or normalized, MAX_DISPLAY_NAME, "displayName") or normalized
         if await self._users.find_one({"username": normalized}, {"_id": 1}):
             raise DomainError(ErrorCode.USERNAME_TAKEN, "that username is taken", "username")
-        password_hash = await asyncio.to_thread(self._hasher.hash, password)
+        password_hash = password_hash or await asyncio.to_thread(self._hasher.hash, password)
         document = {
             "_id": self._ids.next_id(),
             "username": normalized,
@@ -262,6 +272,21 @@ class UserService:
         if record is None:
             raise DomainError(ErrorCode.NOT_FOUND, "user not found")
         return record
+
+    async def set_avatar(
+        self, user_id: int, avatar: dict[str, Any], *, replacing: int | None = None
+    ) -> UserRecord | None:
+        """Store the profile photo's media item; with `replacing`, only while that item is still
+        the current one (a newer photo chosen meanwhile wins). None when there was no match."""
+        query: dict[str, Any] = {"_id": user_id}
+        if replacing is not None:
+            query["avatar.id"] = replacing
+        result = await self._users.update_one(query, {"$set": {"avatar": avatar}})
+        if result.matched_count != 1:
+            return None
+        await self._redis.delete(user_key(user_id))
+        await self._bus.publish(ProfileUpdated(user_id))
+        return await self.get(user_id)
 
     async def count(self) -> int:
         return await self._users.count_documents({})

@@ -23,7 +23,7 @@ from services.foundation.blobs import MEDIA_PREFIX, BlobTooLargeError
 from services.foundation.ids import id_floor_for
 from services.media.events import MediaProcessed
 from services.media.job_names import MediaJob
-from services.posts.service import MediaItem, MediaState, PostStatus
+from services.posts.service import MediaItem, MediaKind, MediaState, PostStatus
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -154,19 +154,24 @@ class MediaProcessor:
         except BlobTooLargeError as exc:
             return await self._fail(post_id, media_id, MediaRejected(MediaFailure.FILE_TOO_LARGE, str(exc)))
         except Exception as exc:  # noqa: BLE001 - any storage failure is retried, then reported
-            return await self._retry_or_fail(post_id, media_id, attempt, _storage_failure(exc))
-        options = ProcessingOptions(
-            timeout_s=self._settings.transcode_timeout_s,
-            max_video_seconds=self._settings.max_video_seconds,
-        )
+            return await self._retry_or_fail(post_id, media_id, attempt, storage_failure(exc))
         try:
-            result = await self._pool.run(kind.value.lower(), source, root / "out", content_type, options)
+            result = await self.transform(kind, source, root / "out", content_type)
         except MediaRejected as rejection:
             return await self._fail(post_id, media_id, rejection)
         except ProcessingCrashed as crash:
             crashed = MediaRejected(MediaFailure.PROCESSING_CRASHED, f"processing crashed: {crash}")
             return await self._retry_or_fail(post_id, media_id, attempt, crashed)
         return await self._publish(post_id, media_id, attempt, root / "out", result)
+
+    async def transform(self, kind: MediaKind, source: Path, out: Path, content_type: str) -> dict[str, Any]:
+        """Turn one upload into its variants in `out`, in a sandboxed child. Raises MediaRejected
+        for an input it refuses and ProcessingCrashed when the child dies."""
+        options = ProcessingOptions(
+            timeout_s=self._settings.transcode_timeout_s,
+            max_video_seconds=self._settings.max_video_seconds,
+        )
+        return await self._pool.run(kind.value.lower(), source, out, content_type, options)
 
     async def _publish(
         self, post_id: int, media_id: int, attempt: int, out: Path, result: dict[str, Any]
@@ -178,7 +183,7 @@ class MediaProcessor:
             for name in sorted(files):
                 await self._blobs.put_file(prefix + name, out / name, content_type_for(name))
         except Exception as exc:  # noqa: BLE001 - any storage failure is retried, then reported
-            return await self._retry_or_fail(post_id, media_id, attempt, _storage_failure(exc))
+            return await self._retry_or_fail(post_id, media_id, attempt, storage_failure(exc))
         current = await self._posts.get(post_id)
         if current is None or current.status is PostStatus.DELETED:
             # Deleted while processing: the purge may have run before these were stored
@@ -219,7 +224,7 @@ class MediaProcessor:
         return {"processed": self.processed}
 
 
-def _storage_failure(exc: Exception) -> MediaRejected:
+def storage_failure(exc: Exception) -> MediaRejected:
     return MediaRejected(MediaFailure.STORAGE_UNAVAILABLE, f"storage unavailable: {type(exc).__name__}")
 
 

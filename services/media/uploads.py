@@ -19,6 +19,7 @@ from processing.sniff import ACCEPTED_TYPES, IMAGE_TYPES
 from services.foundation.blobs import UPLOAD_PREFIX
 from services.foundation.clock import utc_now
 from services.foundation.errors import DomainError, ErrorCode
+from services.foundation.sizes import human_size
 from services.posts.service import MediaItem, MediaKind, MediaState
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 MAX_MEDIA_PER_POST = 10
 MAX_ALT_TEXT = 1000
 # Declared types a client may send, mapped to the canonical type checked against the bytes
+_KINDS = {True: "photos", False: "videos"}
 CONTENT_TYPES = {t: t for t in ACCEPTED_TYPES} | {"image/jpg": "image/jpeg", "image/heif": "image/heic"}
 
 
@@ -85,7 +87,9 @@ class UploadService:
             raise DomainError(ErrorCode.INVALID_INPUT, "byteSize must be positive", "byteSize")
         if byte_size > limit:
             raise DomainError(
-                ErrorCode.FILE_TOO_LARGE, f"the limit for {canonical} is {limit} bytes", "byteSize"
+                ErrorCode.FILE_TOO_LARGE,
+                f"too large: the limit for {_KINDS[canonical in IMAGE_TYPES]} is {human_size(limit)}",
+                "byteSize",
             )
         upload_id = self._ids.next_id()
         key = f"{UPLOAD_PREFIX}{owner_id}/{upload_id}"
