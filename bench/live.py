@@ -4,7 +4,10 @@ One API process (uvicorn, with its arq worker in the same process, as `aperture 
 runs) serves N subscribers held by a separate client process. An author followed by all
 of them posts; a famous author (pulled, one channel) posts too. Prints one JSON document.
 
-    .venv/bin/python -m bench.live [--subscribers 1000] [--posts 20]
+    .venv/bin/python -m bench.live [--subscribers 1000] [--posts 20] [--profile out.txt]
+
+With --profile, py-spy samples this process (the API and its in-process worker) while the
+posts go out; split the raw profile with `bench/profile_split.py`.
 """
 
 from __future__ import annotations
@@ -13,21 +16,41 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, embedded_stack, emit, machine, percentile, run
+from bench.common import (
+    ROOT,
+    embedded_stack,
+    emit,
+    git_dirty_files,
+    git_revision,
+    load_average,
+    machine,
+    percentile,
+    process_cpu_s,
+    run,
+    wait_until_idle,
+)
+from bench.execution import py_spy
 from jobs.worker import build_worker
 from services.foundation.clock import utc_now
 from services.social.follows import edge_id
 from services.timeline.user_classes import FAMOUS
 
 
-async def main(subscribers: int, posts: int) -> None:
-    result: dict[str, Any] = {"benchmark": "live", "machine": machine()}
+async def main(subscribers: int, posts: int, profile: str | None) -> None:
+    result: dict[str, Any] = {
+        "benchmark": "live",
+        "machine": machine(),
+        "git": {"revision": git_revision(), "dirty_files": git_dirty_files()},
+        # The machine is shared: wait (up to 2 minutes) for a quieter moment, and say how it was
+        "load": await wait_until_idle(max_load=1.5, timeout_s=120),
+    }
     async with embedded_stack(famous_threshold=10**9) as stack:
         services = stack.services
         db = services.stores.db
@@ -61,22 +84,17 @@ async def main(subscribers: int, posts: int) -> None:
         while services.live_hub.connections < subscribers and time.monotonic() < deadline:
             await asyncio.sleep(0.1)  # every subscription has replayed and is listening
         result["connections_in_hub"] = services.live_hub.connections
+        # A subscription is in the hub before it has replayed what it missed: wait for the
+        # replays to finish too, so that the posts are measured, not the subscribers' start
+        result["settle_s"] = await wait_until_quiet()
         result["redis_channels_subscribed"] = services.live_hub.channel_count
 
         import httpx  # noqa: PLC0415
 
         visible: dict[str, tuple[str, float]] = {}
         async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as http:
-            for index in range(posts):
-                kind, token = ("pushed", author_token) if index % 2 == 0 else ("famous", star_token)
-                query = f'mutation {{ createPost(caption: "live {index}") {{ post {{ id state }} errors {{ code }} }} }}'
-                response = await http.post(
-                    "/graphql", json={"query": query}, headers={"Authorization": f"Bearer {token}"}
-                )
-                stamp = time.time()  # a caption-only post is visible as soon as createPost returns
-                post = response.json()["data"]["createPost"]["post"]
-                visible[post["id"]] = (kind, stamp)
-                await asyncio.sleep(0.5)
+            with py_spy(profile, posts * 0.5 + 2):
+                await post_all(http, posts, author_token, star_token, visible)
         await asyncio.sleep(3)
         clients.stdin.close()
         output = await asyncio.wait_for(clients.stdout.read(), 60)
@@ -103,6 +121,7 @@ async def main(subscribers: int, posts: int) -> None:
         "famous_author": "followed by every subscriber; one publish on the author's channel",
     }
     result["deliveries"] = {"expected": subscribers * posts, "received": delivered}
+    result["load_average_at_end"] = load_average()
     for kind, values in (("all", every), *by_kind.items()):
         result[f"latency_ms_{kind}"] = {
             "p50": round(percentile(values, 50), 1),
@@ -112,11 +131,36 @@ async def main(subscribers: int, posts: int) -> None:
     emit(result)
 
 
+async def wait_until_quiet(timeout_s: float = 180.0) -> float:
+    """Wait until this process (the API) uses under 10% of a core over a second."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        before = process_cpu_s(os.getpid())
+        await asyncio.sleep(1.0)
+        if process_cpu_s(os.getpid()) - before < 0.1:  # noqa: PLR2004 - a tenth of a core
+            break
+    return round(time.monotonic() - started, 1)
+
+
+async def post_all(
+    http: Any, posts: int, author_token: str, star_token: str, visible: dict[str, tuple[str, float]]
+) -> None:
+    for index in range(posts):
+        kind, token = ("pushed", author_token) if index % 2 == 0 else ("famous", star_token)
+        query = f'mutation {{ createPost(caption: "live {index}") {{ post {{ id state }} errors {{ code }} }} }}'
+        response = await http.post("/graphql", json={"query": query}, headers={"Authorization": f"Bearer {token}"})
+        stamp = time.time()  # a caption-only post is visible as soon as createPost returns
+        post = response.json()["data"]["createPost"]["post"]
+        visible[post["id"]] = (kind, stamp)
+        await asyncio.sleep(0.5)
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--posts", type=int, default=20)
+    parser.add_argument("--profile", help="write a py-spy raw profile of the API while posts go out")
     arguments = parser.parse_args()
-    run(main(arguments.subscribers, arguments.posts))
+    run(main(arguments.subscribers, arguments.posts, arguments.profile))
