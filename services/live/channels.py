@@ -1,9 +1,14 @@
-"""Live events on Redis pub/sub. Owns the `live:user:{uid}`, `live:author:{aid}` and
-`live:post:{pid}` channels and the `watch:post:{pid}` keys.
+"""Live events on Redis pub/sub. Owns the `live:user:{uid}`, `live:author:{aid}`,
+`live:post:{pid}` and `live:users` channels and the `watch:post:{pid}` keys.
 
 Events carry ids only; subscribers hydrate them with fresh loaders. A post event for a
 user carries the post id, which is also that user's home-timeline cursor, so a client
 that reconnects with its last cursor can read everything it missed from the feed.
+
+What a fan-out batch tells its live readers goes out as one message on `live:users`, listing
+them, rather than one message per reader on each one's own channel: every hub hears it once
+and hands it to the listeners of those readers' channels in its process (hub.py). A batch of
+a thousand live followers is one PUBLISH, one message per API process, and one prefetch.
 """
 
 from __future__ import annotations
@@ -43,6 +48,11 @@ def author_channel(author_id: int) -> str:
 
 def post_channel(post_id: int) -> str:
     return f"live:post:{post_id}"
+
+
+# Every hub listens here; a message's `users` say whose `user_channel` listeners receive it
+ROUTED_CHANNEL = "live:users"
+ROUTED_TO = "users"
 
 
 def watch_key(post_id: int) -> str:
@@ -95,11 +105,10 @@ class LiveEvents:
     ) -> None:
         if not user_ids:
             return
-        message = encode(NEW_POST, postId=post_id, authorId=author_id, visibleAt=visible_at)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for user_id in user_ids:
-                publish(pipe, user_channel(user_id), message)
-            await pipe.execute()
+        message = encode(
+            NEW_POST, postId=post_id, authorId=author_id, visibleAt=visible_at, **{ROUTED_TO: list(user_ids)}
+        )
+        await publish(self._redis, ROUTED_CHANNEL, message)
 
     async def new_post_by_famous(self, post_id: int, author_id: int, visible_at: float) -> None:
         """Famous authors are not fanned out: their live followers listen on the author's channel."""
@@ -107,11 +116,10 @@ class LiveEvents:
         await publish(self._redis, author_channel(author_id), message)
 
     async def deleted_for_users(self, user_ids: Sequence[int], post_id: int, author_id: int) -> None:
-        message = encode(DELETED_POST, postId=post_id, authorId=author_id)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for user_id in user_ids:
-                publish(pipe, user_channel(user_id), message)
-            await pipe.execute()
+        if not user_ids:
+            return
+        message = encode(DELETED_POST, postId=post_id, authorId=author_id, **{ROUTED_TO: list(user_ids)})
+        await publish(self._redis, ROUTED_CHANNEL, message)
 
     async def post_deleted(self, post_id: int, author_id: int) -> None:
         """Tells screens showing the post, and live followers of a famous author."""

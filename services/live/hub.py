@@ -6,6 +6,10 @@ every PUBLISH to all of its nodes). Every local subscription gets a bounded queu
 a subscriber that falls behind is cut off (it resumes gap-free with its last cursor), or,
 for subscriptions whose events are states rather than a history, only the latest event
 is kept. Either way process memory stays bounded.
+
+Besides the channels its subscriptions ask for, a hub always listens on `live:users`
+(channels.py): a message there lists user ids, and goes to the local listeners of those
+users' own channels, as if it had been published on each of them.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import orjson
 from redis.exceptions import RedisError
 
 from services.foundation.cluster_safe import open_pubsub
+from services.live.channels import ROUTED_CHANNEL, ROUTED_TO, user_channel
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
@@ -99,7 +104,6 @@ class LiveHub:
         self._listeners: dict[str, set[LiveSubscription]] = {}
         self._subscriptions: set[LiveSubscription] = set()
         self._reader: asyncio.Task[None] | None = None
-        self._ready = asyncio.Event()
         self._lock = asyncio.Lock()
         self.delivered = 0
         self.cut_off = 0
@@ -143,7 +147,6 @@ class LiveHub:
             listeners.add(subscription)
         if new:
             await self._pubsub.subscribe(*new)
-            self._ready.set()
 
     async def _detach(self, subscription: LiveSubscription, channels: Iterable[str]) -> None:
         gone = []
@@ -161,11 +164,12 @@ class LiveHub:
     async def _ensure_reader(self) -> None:
         if self._reader is None or self._reader.done():
             self._pubsub = await open_pubsub(self._redis)
+            # Subscribed before the reader starts: reading a connection without one fails
+            await self._pubsub.subscribe(ROUTED_CHANNEL)
             self._reader = asyncio.create_task(self._read(), name="live-hub-reader")
 
     async def _read(self) -> None:
         while True:
-            await self._ready.wait()
             try:
                 # Blocking, with no timer per message: a dropped connection raises, and is handled below
                 message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=None)
@@ -175,21 +179,39 @@ class LiveHub:
                 continue
             if message is None or message.get("type") != "message":
                 continue
-            channel = message["channel"]
             try:
                 event = orjson.loads(message["data"])
             except orjson.JSONDecodeError:
                 continue
-            if self._prefetch is not None and channel in self._listeners:
+            targets = self._targets(message["channel"], event)
+            if not targets:
+                continue
+            if self._prefetch is not None:
                 try:
                     await self._prefetch(event)
                 except Exception:
                     log.warning("live event prefetch failed", exc_info=True)
-            for subscription in tuple(self._listeners.get(channel, ())):
+            for subscription in targets:
                 subscription.offer(event)
                 self.delivered += 1
                 if subscription.overflowed:
                     self.cut_off += 1
+
+    def _targets(self, channel: str, event: Any) -> list[LiveSubscription]:
+        """The local subscriptions a message is for: its channel's listeners, or for a routed
+        message, the listeners of the channels of the users it names."""
+        if channel != ROUTED_CHANNEL:
+            return list(self._listeners.get(channel, ()))
+        if not isinstance(event, dict):
+            return []
+        users = event.pop(ROUTED_TO, None)
+        listeners = self._listeners
+        targets: list[LiveSubscription] = []
+        for user_id in users if isinstance(users, list) else ():
+            local = listeners.get(user_channel(user_id))
+            if local:
+                targets.extend(local)
+        return targets
 
     async def _reconnect(self) -> None:
         """Resubscribe until Redis answers again, backing off, so the reader never dies."""
@@ -209,8 +231,7 @@ class LiveHub:
             with contextlib.suppress(Exception):
                 await self._pubsub.aclose()
             self._pubsub = await open_pubsub(self._redis)
-            if self._listeners:
-                await self._pubsub.subscribe(*self._listeners)
+            await self._pubsub.subscribe(ROUTED_CHANNEL, *self._listeners)
             # Events published while the subscription was down are lost here; subscribers
             # replay them from their last cursor
             for subscription in self._subscriptions:
