@@ -137,7 +137,7 @@ async def wait_until_quiet(timeout_s: float = 180.0) -> float:
     while time.monotonic() - started < timeout_s:
         before = process_cpu_s(os.getpid())
         await asyncio.sleep(1.0)
-        if process_cpu_s(os.getpid()) - before < 0.1:  # noqa: PLR2004 - a tenth of a core
+        if process_cpu_s(os.getpid()) - before < 0.1:
             break
     return round(time.monotonic() - started, 1)
 
@@ -147,8 +147,12 @@ async def post_all(
 ) -> None:
     for index in range(posts):
         kind, token = ("pushed", author_token) if index % 2 == 0 else ("famous", star_token)
-        query = f'mutation {{ createPost(caption: "live {index}") {{ post {{ id state }} errors {{ code }} }} }}'
-        response = await http.post("/graphql", json={"query": query}, headers={"Authorization": f"Bearer {token}"})
+        query = (
+            f'mutation {{ createPost(caption: "live {index}") {{ post {{ id state }} errors {{ code }} }} }}'
+        )
+        response = await http.post(
+            "/graphql", json={"query": query}, headers={"Authorization": f"Bearer {token}"}
+        )
         stamp = time.time()  # a caption-only post is visible as soon as createPost returns
         post = response.json()["data"]["createPost"]["post"]
         visible[post["id"]] = (kind, stamp)

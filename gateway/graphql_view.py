@@ -39,6 +39,7 @@ from gateway.graphiql import graphiql_html
 from gateway.persisted_queries import is_sha256_hex, query_hash
 from gateway.session_sockets import SessionSockets
 from gateway.state import gateway_of
+from gateway.ws_frames import FrameSendingHandler
 from resolvers.context import Context
 from services.foundation.errors import ErrorCode
 
@@ -124,6 +125,8 @@ def _too_large() -> Response:
 
 
 class ApertureGraphQL(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = FrameSendingHandler
+
     def __init__(self, schema: Any, **kwargs: Any) -> None:
         super().__init__(schema, **kwargs)
         self._session_sockets: SessionSockets | None = None
