@@ -78,9 +78,9 @@ async def main(subscribers: int, posts: int, profile: str | None) -> None:
         )  # fmt: skip
         assert clients.stdout is not None
         assert clients.stdin is not None
-        line = await asyncio.wait_for(clients.stdout.readline(), 300)
+        line = await asyncio.wait_for(clients.stdout.readline(), 960)
         assert line.strip() == b"READY", line
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + max(180, subscribers * 0.06)
         while services.live_hub.connections < subscribers and time.monotonic() < deadline:
             await asyncio.sleep(0.1)  # every subscription has replayed and is listening
         result["connections_in_hub"] = services.live_hub.connections

@@ -39,7 +39,13 @@ async def subscriber(
 ) -> None:
     # As cheap as a client can be: these sockets share the machine with the server they measure
     async with websockets.connect(
-        url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")], max_queue=None, compression=None
+        url,
+        subprotocols=[websockets.Subprotocol("graphql-transport-ws")],
+        max_queue=None,
+        compression=None,
+        # Ten thousand sockets open while the server sets up each one's stream: be patient
+        open_timeout=600,
+        ping_interval=None,
     ) as socket:
         await socket.send(
             json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
@@ -88,7 +94,7 @@ async def main(url: str, token_file: str) -> None:
         tasks.append(asyncio.create_task(subscriber(url, token, arrivals, ready, counter, len(tokens))))
         if index % 50 == 49:
             await asyncio.sleep(0.05)  # do not stampede the accept queue
-    await asyncio.wait_for(ready.wait(), 120)
+    await asyncio.wait_for(ready.wait(), 900)
     await asyncio.sleep(1.0)  # let the server finish its Redis subscriptions
     print("READY", flush=True)
     loop = asyncio.get_running_loop()

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     import redis.asyncio as aioredis
 
+    from services.engagement.likes import LikeService
     from services.posts.service import PostService
 
 WATCH_TTL_S = 30
@@ -75,16 +76,20 @@ class LiveEvents:
         """Redis only."""
 
     @staticmethod
-    def prefetcher(posts: PostService) -> Callable[[dict[str, Any]], Awaitable[None]]:
-        """Attaches the post of a new-post event as `record`, loaded once per process.
+    def prefetcher(
+        posts: PostService, likes: LikeService | None = None
+    ) -> Callable[[dict[str, Any], list[int]], Awaitable[None]]:
+        """Attaches the post of a new-post event as `record`, loaded once per process, and
+        which of the viewers it goes to like it, as `likes` (viewer id to bool, for the
+        viewers whose recent likes are in Redis; the others look for themselves).
 
-        A pushed post arrives on every follower's own channel, so the same post is asked
-        for once per local follower within a moment; it is kept for one second. A delete
-        in that second is followed by its own event, which removes the post on screen.
+        Fan-out batches bring the same post once per batch within a moment; it is kept for
+        one second. A delete in that second is followed by its own event, which removes the
+        post on screen.
         """
         recent: dict[int, tuple[float, Any]] = {}
 
-        async def prefetch(event: dict[str, Any]) -> None:
+        async def prefetch(event: dict[str, Any], viewers: list[int]) -> None:
             if event.get("type") != NEW_POST:
                 return
             post_id = int(event["postId"])
@@ -97,6 +102,8 @@ class LiveEvents:
                 cached = (now + _PREFETCH_TTL_S, record)
                 recent[post_id] = cached
             event["record"] = cached[1]
+            if likes is not None and viewers and cached[1] is not None:
+                event["likes"] = await likes.known_likes(viewers, post_id)
 
         return prefetch
 

@@ -43,9 +43,12 @@ class SlowConsumerError(Exception):
 
 
 class LiveSubscription:
-    def __init__(self, hub: LiveHub, channels: frozenset[str], maxsize: int, *, coalesce: bool) -> None:
+    def __init__(
+        self, hub: LiveHub, channels: frozenset[str], maxsize: int, *, coalesce: bool, owner: int | None
+    ) -> None:
         self._hub = hub
         self.channels = channels
+        self.owner = owner  # the user whose screen it is, for what the prefetch reads per viewer
         self._coalesce = coalesce
         self._queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=1 if coalesce else maxsize)
         self.overflowed = False
@@ -93,11 +96,12 @@ class LiveHub:
         redis: aioredis.Redis,
         *,
         queue_size: int = DEFAULT_QUEUE,
-        prefetch: Callable[[dict[str, Any]], Awaitable[None]] | None = None,
+        prefetch: Callable[[dict[str, Any], list[int]], Awaitable[None]] | None = None,
     ) -> None:
         self._redis = redis
-        # Runs once per message before it is handed to the local subscribers, so that what
-        # every subscriber needs (the post itself) is loaded once per process, not once per socket
+        # Runs once per message before it is handed to the local subscribers, with the users
+        # they belong to, so that what every subscriber needs (the post itself, and whether
+        # each viewer likes it) is loaded once per process and message, not once per socket
         self._prefetch = prefetch
         self._queue_size = queue_size
         self._pubsub: Any = None
@@ -119,8 +123,12 @@ class LiveHub:
     def channel_count(self) -> int:
         return len(self._listeners)
 
-    async def open(self, channels: Iterable[str], *, coalesce: bool = False) -> LiveSubscription:
-        subscription = LiveSubscription(self, frozenset(channels), self._queue_size, coalesce=coalesce)
+    async def open(
+        self, channels: Iterable[str], *, coalesce: bool = False, owner: int | None = None
+    ) -> LiveSubscription:
+        subscription = LiveSubscription(
+            self, frozenset(channels), self._queue_size, coalesce=coalesce, owner=owner
+        )
         async with self._lock:
             await self._ensure_reader()
             self._subscriptions.add(subscription)
@@ -188,7 +196,8 @@ class LiveHub:
                 continue
             if self._prefetch is not None:
                 try:
-                    await self._prefetch(event)
+                    owners = {target.owner for target in targets if target.owner is not None}
+                    await self._prefetch(event, list(owners))
                 except Exception:
                     log.warning("live event prefetch failed", exc_info=True)
             for subscription in targets:

@@ -27,6 +27,8 @@ WEB = """subscription($after: String, $seen: [ID!]) { homeTimelineUpdates(after:
   }
 } }"""
 HOME = "{ viewer { homeTimeline(first: 5) { edges { cursor } } } }"
+# Reading a page that selects viewerHasLiked opens the viewer's window of recent likes
+LIKE_STATE = "{ viewer { homeTimeline(first: 5) { edges { node { viewerHasLiked } } } } }"
 
 
 def _renders(outcome: str) -> float:
@@ -106,5 +108,24 @@ async def test_viewer_dependent_fields_differ_per_viewer(
     posts = [json.loads(frame)["payload"]["data"]["homeTimelineUpdates"]["post"] for frame in frames]
     assert [post["id"] for post in posts] == [newer] * 3
     assert frames[0] == frames[1] == frames[2]
+    for client in clients:
+        await client.close()
+
+
+async def test_a_post_liked_before_it_reaches_the_screens_shows_as_liked_to_that_viewer_only(
+    api: Api, server_url: str, run_jobs: RunJobs
+) -> None:
+    author, fans = await _fans(api, 3)
+    for fan in fans:
+        await api.gql(LIKE_STATE, token=fan.token)  # each viewer's recent likes are in Redis
+    clients = [await _subscribe(server_url, fan.token, {"after": None}) for fan in fans]
+    await asyncio.sleep(0.3)
+    post = await create_post(api, author, "liked before the fan-out ran")
+    await api.gql(LIKE, {"p": post}, token=fans[1].token)
+    await run_jobs()  # the fan-out publishes now; the hub reads the three viewers' likes at once
+    frames = [await _raw_frame(client) for client in clients]
+    posts = [json.loads(frame)["payload"]["data"]["homeTimelineUpdates"]["post"] for frame in frames]
+    assert [post["viewerHasLiked"] for post in posts] == [False, True, False]
+    assert frames[0] == frames[2]
     for client in clients:
         await client.close()
