@@ -27,10 +27,9 @@ class Subscription:
         async for update in subscriptions.home_timeline_updates(
             info, after, list(seen) if seen is not None else None
         ):
-            event = HomeTimelineEvent.from_update(update)
             # Sent as the bytes of another subscriber's render of the same, when there is one
-            if frames is None or not await frames.send(event.share_key):
-                yield event
+            if frames is None or not await frames.send(HomeTimelineEvent.share_key_of(update)):
+                yield HomeTimelineEvent.from_update(update)
 
     @strawberry.subscription(
         description="Live like and comment counts of a post on screen; "
