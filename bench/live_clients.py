@@ -36,34 +36,62 @@ async def subscriber(
     ready: asyncio.Event,
     counter: list[int],
     total: int,
+    stats: dict[str, int],
+    opening: asyncio.Semaphore,
 ) -> None:
-    # As cheap as a client can be: these sockets share the machine with the server they measure
-    async with websockets.connect(
-        url,
-        subprotocols=[websockets.Subprotocol("graphql-transport-ws")],
-        max_queue=None,
-        compression=None,
-        # Ten thousand sockets open while the server sets up each one's stream: be patient
-        open_timeout=600,
-        ping_interval=None,
-    ) as socket:
-        await socket.send(
-            json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
-        )
-        await socket.recv()
+    async with opening:  # a few hundred handshakes at a time, at the pace the server accepts them
+        socket = await _connect(url, token, stats)
+    counter[0] += 1
+    if counter[0] == total:
+        ready.set()
+    if socket is None:
+        stats["never_connected"] += 1
+        return
+    try:
         await socket.send(
             json.dumps(
                 {"id": "1", "type": "subscribe", "payload": {"query": QUERY, "variables": {"after": None}}}
             )
         )
-        counter[0] += 1
-        if counter[0] == total:
-            ready.set()
         async for raw in socket:
             received = time.time()
             post_id = post_id_of(raw)
             if post_id:
                 arrivals.setdefault(post_id, []).append(received)
+    except websockets.ConnectionClosed:
+        pass
+    stats["closed_by_server"] += 1
+    await socket.close()
+
+
+async def _connect(url: str, token: str, stats: dict[str, int]) -> websockets.ClientConnection | None:
+    """A socket past connection_ack, retried with a growing pause; None if it never got there."""
+    for attempt in range(8):
+        try:
+            # As cheap as a client can be: these sockets share the machine with the server they measure
+            socket = await websockets.connect(
+                url,
+                subprotocols=[websockets.Subprotocol("graphql-transport-ws")],
+                max_queue=None,
+                compression=None,
+                # Ten thousand sockets open while the server sets up each one's stream: be patient
+                open_timeout=600,
+                ping_interval=None,
+            )
+        except (OSError, TimeoutError, websockets.InvalidHandshake):
+            stats["connect_retries"] += 1
+            await asyncio.sleep(1.0 + attempt)
+            continue
+        try:
+            await socket.send(
+                json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+            )
+            await socket.recv()
+        except websockets.ConnectionClosed:
+            stats["connect_retries"] += 1
+            continue
+        return socket
+    return None
 
 
 _POST_ID = '"post":{"id":"'
@@ -89,11 +117,12 @@ async def main(url: str, token_file: str) -> None:
     arrivals: dict[str, list[float]] = {}
     ready = asyncio.Event()
     counter = [0]
-    tasks = []
-    for index, token in enumerate(tokens):
-        tasks.append(asyncio.create_task(subscriber(url, token, arrivals, ready, counter, len(tokens))))
-        if index % 50 == 49:
-            await asyncio.sleep(0.05)  # do not stampede the accept queue
+    stats = {"connect_retries": 0, "never_connected": 0, "closed_by_server": 0}
+    opening = asyncio.Semaphore(200)
+    tasks = [
+        asyncio.create_task(subscriber(url, token, arrivals, ready, counter, len(tokens), stats, opening))
+        for token in tokens
+    ]
     await asyncio.wait_for(ready.wait(), 900)
     await asyncio.sleep(1.0)  # let the server finish its Redis subscriptions
     print("READY", flush=True)
@@ -101,6 +130,7 @@ async def main(url: str, token_file: str) -> None:
     await loop.run_in_executor(None, sys.stdin.read)
     for task in tasks:
         task.cancel()
+    print("STATS " + json.dumps(stats), flush=True)
     print(json.dumps(arrivals), flush=True)
 
 
