@@ -48,10 +48,13 @@ async def main(subscribers: int, posts: int, profile: str | None) -> None:
         "benchmark": "live",
         "machine": machine(),
         "git": {"revision": git_revision(), "dirty_files": git_dirty_files()},
-        # The machine is shared: wait (up to 2 minutes) for a quieter moment, and say how it was
-        "load": await wait_until_idle(max_load=1.5, timeout_s=120),
+        # The machine is shared: wait (up to a minute) for a quieter moment, and say how it was
+        "load": await wait_until_idle(max_load=1.5, timeout_s=60),
     }
-    async with embedded_stack(famous_threshold=10**9) as stack:
+    # Counter flushes wait past the run: on the embedded stand-in, recounting the authors'
+    # followers scans every follow edge in a worker thread holding the GIL (a real MongoDB
+    # counts on its index, in its own process), which would be measured as delivery latency
+    async with embedded_stack(famous_threshold=10**9, counter_flush_delay_s=600.0) as stack:
         services = stack.services
         db = services.stores.db
         ids = [services.ids.next_id() for _ in range(subscribers + 2)]
@@ -66,6 +69,10 @@ async def main(subscribers: int, posts: int, profile: str | None) -> None:
         )  # fmt: skip
         await services.stores.redis.sadd(FAMOUS, str(star))  # type: ignore[misc]
         tokens = [await services.sessions.create(reader) for reader in readers]
+        # The web client reads the home page (viewerHasLiked included) before it subscribes,
+        # which opens the reader's window of recent likes: done here through the service
+        for reader in readers:
+            await services.likes.liked_which(reader, [author])
         author_token = await services.sessions.create(author)
         star_token = await services.sessions.create(star)
         worker = build_worker(stack.settings, services)
@@ -122,6 +129,8 @@ async def main(subscribers: int, posts: int, profile: str | None) -> None:
         "posts": posts,
         "spacing_s": 0.5,
         "worker": f"in-process arq worker, poll delay {stack.settings.worker_poll_delay_s} s",
+        "counter_flush_delay_s": stack.settings.counter_flush_delay_s,
+        "like_windows": "opened for every reader before it subscribes, as the web client's home page does",
         "pushed_author": "followed by every subscriber; fan-out pushes to each feed and publishes per user",
         "famous_author": "followed by every subscriber; one publish on the author's channel",
     }
