@@ -124,6 +124,18 @@ async def main(subscribers: int, posts: int, profile: str | None) -> None:
         delivered += len(times)
         by_kind[kind] += [(t - stamp) * 1000 for t in times]
     every = by_kind["pushed"] + by_kind["famous"]
+    # Each post's own spread, in posting order: which posts made the tail
+    result["per_post_ms"] = [
+        {
+            "kind": kind,
+            "received": len(arrivals.get(post_id, [])),
+            "p50": round(percentile([(t - stamp) * 1000 for t in arrivals.get(post_id, [])], 50), 1),
+            "max": round(
+                max(((t - stamp) * 1000 for t in arrivals.get(post_id, [])), default=float("nan")), 1
+            ),
+        }
+        for post_id, (kind, stamp) in visible.items()
+    ]
     result["settings"] = {
         "subscribers": subscribers,
         "posts": posts,
