@@ -102,7 +102,10 @@ async def main(subscribers: int, posts: int, profile: str | None) -> None:
         import httpx  # noqa: PLC0415
 
         visible: dict[str, tuple[str, float]] = {}
-        async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as http:
+        # A fresh connection per post: a kept-alive one may be closed by the server while its loop
+        # is busy delivering (uvicorn's keep-alive timeout), and the next createPost would fail
+        no_reuse = httpx.Limits(max_keepalive_connections=0)
+        async with httpx.AsyncClient(base_url=stack.base_url, timeout=60, limits=no_reuse) as http:
             with py_spy(profile, posts * 0.5 + 2):
                 await post_all(http, posts, author_token, star_token, visible)
         await asyncio.sleep(3)
