@@ -37,7 +37,9 @@ LIVE_DELIVERY_SECONDS = Histogram(
 )
 LIVE_RENDERS = Counter(
     "aperture_live_renders_total",
-    "Subscription events rendered for their subscriber (rendered) or taken from another's render (shared).",
+    "Subscription events rendered for their subscriber (rendered), taken from another's render "
+    "(shared), or sent as another's already encoded frame without running the subscriber's execution "
+    "(sent_rendered).",
     ["outcome"],
 )
 CARD_RENDERS = Counter(

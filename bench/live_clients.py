@@ -36,30 +36,80 @@ async def subscriber(
     ready: asyncio.Event,
     counter: list[int],
     total: int,
+    stats: dict[str, int],
+    opening: asyncio.Semaphore,
 ) -> None:
-    # As cheap as a client can be: these sockets share the machine with the server they measure
-    async with websockets.connect(
-        url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")], max_queue=None, compression=None
-    ) as socket:
-        await socket.send(
-            json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
-        )
-        await socket.recv()
+    async with opening:  # a few hundred handshakes at a time, at the pace the server accepts them
+        socket = await _connect(url, token, stats)
+    counter[0] += 1
+    if counter[0] == total:
+        ready.set()
+    if socket is None:
+        stats["never_connected"] += 1
+        return
+    try:
         await socket.send(
             json.dumps(
                 {"id": "1", "type": "subscribe", "payload": {"query": QUERY, "variables": {"after": None}}}
             )
         )
-        counter[0] += 1
-        if counter[0] == total:
-            ready.set()
         async for raw in socket:
             received = time.time()
-            message = json.loads(raw)
-            if message.get("type") == "next":
-                post = message["payload"]["data"]["homeTimelineUpdates"]["post"]
-                if post:
-                    arrivals.setdefault(post["id"], []).append(received)
+            post_id = post_id_of(raw)
+            if post_id:
+                arrivals.setdefault(post_id, []).append(received)
+    except websockets.ConnectionClosed:
+        pass
+    stats["closed_by_server"] += 1
+    await socket.close()
+
+
+async def _connect(url: str, token: str, stats: dict[str, int]) -> websockets.ClientConnection | None:
+    """A socket past connection_ack, retried with a growing pause; None if it never got there."""
+    for attempt in range(8):
+        try:
+            # As cheap as a client can be: these sockets share the machine with the server they measure
+            socket = await websockets.connect(
+                url,
+                subprotocols=[websockets.Subprotocol("graphql-transport-ws")],
+                max_queue=None,
+                compression=None,
+                # Ten thousand sockets open while the server sets up each one's stream: be patient
+                open_timeout=600,
+                ping_interval=None,
+            )
+        except (OSError, TimeoutError, websockets.InvalidHandshake):
+            stats["connect_retries"] += 1
+            await asyncio.sleep(1.0 + attempt)
+            continue
+        try:
+            await socket.send(
+                json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+            )
+            await socket.recv()
+        except websockets.ConnectionClosed:
+            stats["connect_retries"] += 1
+            continue
+        return socket
+    return None
+
+
+_POST_ID = '"post":{"id":"'
+
+
+def post_id_of(raw: str | bytes) -> str | None:
+    """The post id of a `next` frame, found without parsing the whole frame when the server
+    writes compact JSON (it does): this process shares the cores with the server it measures."""
+    text = raw if isinstance(raw, str) else raw.decode()
+    start = text.find(_POST_ID)
+    if start >= 0:
+        start += len(_POST_ID)
+        return text[start : text.index('"', start)]
+    message = json.loads(text)
+    if message.get("type") != "next":
+        return None
+    post = message["payload"]["data"]["homeTimelineUpdates"]["post"]
+    return post["id"] if post else None
 
 
 async def main(url: str, token_file: str) -> None:
@@ -67,18 +117,20 @@ async def main(url: str, token_file: str) -> None:
     arrivals: dict[str, list[float]] = {}
     ready = asyncio.Event()
     counter = [0]
-    tasks = []
-    for index, token in enumerate(tokens):
-        tasks.append(asyncio.create_task(subscriber(url, token, arrivals, ready, counter, len(tokens))))
-        if index % 50 == 49:
-            await asyncio.sleep(0.05)  # do not stampede the accept queue
-    await asyncio.wait_for(ready.wait(), 120)
+    stats = {"connect_retries": 0, "never_connected": 0, "closed_by_server": 0}
+    opening = asyncio.Semaphore(200)
+    tasks = [
+        asyncio.create_task(subscriber(url, token, arrivals, ready, counter, len(tokens), stats, opening))
+        for token in tokens
+    ]
+    await asyncio.wait_for(ready.wait(), 900)
     await asyncio.sleep(1.0)  # let the server finish its Redis subscriptions
     print("READY", flush=True)
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, sys.stdin.read)
     for task in tasks:
         task.cancel()
+    print("STATS " + json.dumps(stats), flush=True)
     print(json.dumps(arrivals), flush=True)
 
 

@@ -47,6 +47,7 @@ from gateway.http_transport import (
 from gateway.persisted_queries import is_sha256_hex, query_hash
 from gateway.session_sockets import SessionSockets
 from gateway.state import gateway_of
+from gateway.ws_frames import FrameSendingHandler
 from resolvers.context import Context
 from services.foundation.errors import ErrorCode
 
@@ -79,6 +80,8 @@ def _too_large() -> Response:
 
 
 class ApertureGraphQL(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = FrameSendingHandler
+
     def __init__(self, schema: Any, **kwargs: Any) -> None:
         super().__init__(schema, **kwargs)
         self._session_sockets: SessionSockets | None = None

@@ -175,7 +175,7 @@ class CostMemo:
         raw_variables: dict[str, Any] | None,
         coerced_variables: dict[str, Any],
     ) -> int:
-        key = _memo_key(query, operation_name, raw_variables)
+        key = _memo_slot(query, operation_name, raw_variables)
         if key is None:
             return operation_cost(
                 self._schema, document, operation_name, coerced_variables, max_page=self._max_page
@@ -198,7 +198,7 @@ class CostMemo:
         return known
 
 
-def _memo_key(
+def _memo_slot(
     query: str | None, operation_name: str | None, raw_variables: dict[str, Any] | None
 ) -> tuple[str, str | None, bytes] | None:
     if query is None:

@@ -92,7 +92,13 @@ async def hydrate_posts(
         jobs["counts"] = loaders.post_counts.load_batch(post_ids)
     if fields & _LIKED_FIELDS:
         jobs["liked"] = loaders.viewer_has_liked.load_batch(post_ids)
-    results = dict(zip(jobs, await asyncio.gather(*jobs.values()), strict=True))
+    if len(jobs) == 1:
+        # A live event usually needs only the viewer's like: awaited in place, gather would
+        # wrap it in a task of its own, for every subscriber of every event
+        ((name, job),) = jobs.items()
+        results = {name: await job}
+    else:
+        results = dict(zip(jobs, await asyncio.gather(*jobs.values()), strict=True))
     empty: list[Any] = [None] * len(records)
     return [
         HydratedPost(record, author=author, counts=counts, liked=liked)

@@ -51,7 +51,15 @@ async def home_timeline_updates(
         hydrated = {}
         if records:
             loaders = context.renew_loaders()
-            hydrated = {post.record.id: post for post in await hydrate_posts(loaders, records, fields)}
+            if all(event.viewer_liked is not None for event in events if event.post is not None):
+                # The hub read this viewer's like with everyone else's: nothing to load here
+                hydrated = {
+                    event.post.id: HydratedPost(event.post, liked=event.viewer_liked if fields else None)
+                    for event in events
+                    if event.post is not None
+                }
+            else:
+                hydrated = {post.record.id: post for post in await hydrate_posts(loaders, records, fields)}
         for event in events:
             yield HomeUpdate(event, hydrated.get(event.post.id) if event.post is not None else None)
             # Resumed once the transport has sent the event: the post's visible-to-screen time

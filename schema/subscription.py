@@ -6,6 +6,7 @@ import strawberry
 
 from resolvers import notifications, subscriptions
 from resolvers.context import Info
+from schema.execution.live_frames import PrerenderedFrames
 from schema.types.live import HomeTimelineEvent, PostUpdate
 from schema.types.notification import NotificationEvent
 
@@ -21,10 +22,14 @@ class Subscription:
     async def home_timeline_updates(
         self, info: Info, after: str | None = None, seen: list[strawberry.ID] | None = None
     ) -> AsyncGenerator[HomeTimelineEvent, None]:
+        # graphql-core's resolve info (schema, fragments, operation, variables): strawberry keeps it there
+        frames = PrerenderedFrames.for_subscription(info._raw_info)  # noqa: SLF001
         async for update in subscriptions.home_timeline_updates(
             info, after, list(seen) if seen is not None else None
         ):
-            yield HomeTimelineEvent.from_update(update)
+            # Sent as the bytes of another subscriber's render of the same, when there is one
+            if frames is None or not await frames.send(HomeTimelineEvent.share_key_of(update)):
+                yield HomeTimelineEvent.from_update(update)
 
     @strawberry.subscription(
         description="Live like and comment counts of a post on screen; "

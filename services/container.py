@@ -164,8 +164,8 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
         settings=settings, redis=redis, queue=queue, posts=posts, uploads=uploads, blobs=stores.blobs, bus=bus
     )
     live = LiveEvents(redis)
-    live_hub = LiveHub(redis, prefetch=live.prefetcher(posts))
     likes = LikeService(db, redis, ids, posts, counters, bus=bus, turns=turns)
+    live_hub = LiveHub(redis, prefetch=live.prefetcher(posts, likes))
     comments = CommentService(db, ids, posts, counters, bus=bus)
     hashtags = _build_hashtags(stores, queue, posts, ids)
     follower_index = FollowerIndex(redis, follows, settings.inactive_days * DAY_S, settings.fanout_page_size)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from services.live.channels import user_channel
+from services.live.channels import ROUTED_CHANNEL
 from services.timeline.feed_store import active_key, feed_key
 from services.timeline.home import DAY_S
 from services.timeline.job_names import TimelineJob
@@ -203,7 +203,7 @@ async def test_live_followers_get_an_event(api: Api, services: Services, run_job
     await home_ids(api, watcher)
     await services.presence.mark_live(raw(watcher.id), "socket-1")
     pubsub = services.stores.redis.pubsub()
-    await pubsub.subscribe(user_channel(raw(watcher.id)))
+    await pubsub.subscribe(ROUTED_CHANNEL)
     try:
         before = time.time()
         post = await create_post(api, author, "live!")
@@ -216,7 +216,13 @@ async def test_live_followers_get_an_event(api: Api, services: Services, run_job
         assert message is not None
         event = orjson.loads(message["data"])
         visible_at = event.pop("visibleAt")
-        assert event == {"type": "post", "postId": raw(post), "authorId": raw(author.id)}
+        # One message for the batch, naming its live readers (services/live/channels.py)
+        assert event == {
+            "type": "post",
+            "postId": raw(post),
+            "authorId": raw(author.id),
+            "users": [raw(watcher.id)],
+        }
         assert before <= visible_at <= time.time(), "when the post became visible, for delivery latency"
     finally:
         await pubsub.aclose()  # type: ignore[no-untyped-call]

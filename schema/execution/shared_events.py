@@ -24,9 +24,9 @@ from graphql.language import Visitor
 from aperture import metrics
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Hashable
+    from collections.abc import Callable, Hashable, Iterable
 
-    from graphql import ExecutionResult
+    from graphql import ExecutionResult, FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode
     from graphql.execution import Executor
 
 # Fields whose value depends on who is asking, other than what a share key already holds
@@ -71,16 +71,17 @@ class _SelectionUse(Visitor):
         self.variables.add(node.name.value)
 
 
-def selection_use(executor: Executor[Any]) -> _SelectionUse:
+def selection_use(
+    schema: GraphQLSchema, fragments: Iterable[FragmentDefinitionNode], operation: OperationDefinitionNode
+) -> _SelectionUse:
     """What an event's render can read: every field and variable below the root fields and in
     every fragment, under every condition (a superset). The root fields' own arguments (a
     cursor, the posts a client holds) shaped the event stream, not the render of an event."""
-    schema = executor.schema
     root = schema.subscription_type
     use = _SelectionUse(TypeInfo(schema))
-    for fragment in executor.fragments.values():
-        visit(fragment.definition, TypeInfoVisitor(use.type_info, use))
-    for selection in executor.operation.selection_set.selections:
+    for fragment in fragments:
+        visit(fragment, TypeInfoVisitor(use.type_info, use))
+    for selection in operation.selection_set.selections:
         if not isinstance(selection, FieldNode) or root is None or selection.selection_set is None:
             visit(selection, TypeInfoVisitor(use.type_info, use))  # a fragment: seen above
             continue
@@ -90,9 +91,20 @@ def selection_use(executor: Executor[Any]) -> _SelectionUse:
     return use
 
 
+class _Render:
+    """One event's render under way or done, and its `next` payload once encoded."""
+
+    __slots__ = ("future", "payload", "until")
+
+    def __init__(self, until: float, future: asyncio.Future[ExecutionResult]) -> None:
+        self.until = until
+        self.future = future
+        self.payload: str | None = None
+
+
 class SharedRenders:
     def __init__(self) -> None:
-        self._renders: dict[Hashable, tuple[float, asyncio.Future[ExecutionResult]]] = {}
+        self._renders: dict[Hashable, _Render] = {}
         self._uses: dict[str, tuple[bool, tuple[str, ...]]] = {}
         self.rendered = 0
         self.shared = 0
@@ -100,18 +112,30 @@ class SharedRenders:
     def key_for(self, executor: Executor[Any]) -> Hashable | None:
         """What identifies this event's render, or None when it must be rendered alone."""
         share_key = getattr(executor.root_value, "share_key", None)
-        operation = executor.operation
-        if (
-            share_key is None
-            or operation.operation is not OperationType.SUBSCRIPTION
-            or operation.loc is None
-        ):
+        if share_key is None:
+            return None
+        fragments = [fragment.definition for fragment in executor.fragments.values()]
+        operation = self.operation_key(
+            executor.schema, fragments, executor.operation, executor.variable_values.coerced
+        )
+        return None if operation is None else (*operation, share_key)
+
+    def operation_key(
+        self,
+        schema: GraphQLSchema,
+        fragments: Iterable[FragmentDefinitionNode],
+        operation: OperationDefinitionNode,
+        coerced: dict[str, Any],
+    ) -> tuple[Hashable, ...] | None:
+        """The part of a render's key that the operation gives (the same for all its events),
+        or None when its renders are never shared."""
+        if operation.operation is not OperationType.SUBSCRIPTION or operation.loc is None:
             return None
         text = operation.loc.source.body
         name = operation.name.value if operation.name else None
         known = self._uses.get(f"{name}:{text}")
         if known is None:
-            use = selection_use(executor)
+            use = selection_use(schema, fragments, operation)
             known = (not (use.fields & VIEWER_DEPENDENT_FIELDS), tuple(sorted(use.variables)))
             if len(self._uses) > _MAX_ENTRIES:
                 self._uses.clear()
@@ -119,23 +143,47 @@ class SharedRenders:
         shareable, variables_read = known
         if not shareable:
             return None
-        coerced = executor.variable_values.coerced
         values = {variable: coerced.get(variable) for variable in variables_read}
-        return (text, name, orjson.dumps(values, option=orjson.OPT_SORT_KEYS, default=str), share_key)
+        return (text, name, orjson.dumps(values, option=orjson.OPT_SORT_KEYS, default=str))
+
+    async def rendered_payload(self, key: Hashable) -> str | None:
+        """The JSON of the `next` payload a render under this key produced (`{"data": ...}`),
+        awaited if it is under way; None when there is none to share, or it had errors (those
+        go through the usual path, which masks and logs them)."""
+        entry = self._renders.get(key)
+        if entry is None or entry.until <= time.monotonic():
+            return None
+        if entry.payload is not None:
+            self.shared += 1
+            metrics.LIVE_RENDERS.labels(outcome="sent_rendered").inc()
+            return entry.payload
+        try:
+            result = await asyncio.shield(entry.future)
+        except asyncio.CancelledError:
+            if not entry.future.cancelled():
+                raise  # this subscriber is going away
+            return None  # the render failed there
+        if result.errors or result.extensions:
+            return None
+        if entry.payload is None:
+            entry.payload = orjson.dumps({"data": result.data}).decode()
+        self.shared += 1
+        metrics.LIVE_RENDERS.labels(outcome="sent_rendered").inc()
+        return entry.payload
 
     def render(self, key: Hashable, execute: Callable[[], Any], is_awaitable: Callable[[Any], bool]) -> Any:
         """The executor's result for this event: rendered here, or shared with a render under way."""
         now = time.monotonic()
         entry = self._renders.get(key)
-        if entry is not None and entry[0] > now:
+        if entry is not None and entry.until > now:
             self.shared += 1
             metrics.LIVE_RENDERS.labels(outcome="shared").inc()
-            return _copy_when_done(entry[1], execute, is_awaitable)
+            return _copy_when_done(entry.future, execute, is_awaitable)
         self._forget_expired(now)
         self.rendered += 1
         metrics.LIVE_RENDERS.labels(outcome="rendered").inc()
         future: asyncio.Future[ExecutionResult] = asyncio.get_running_loop().create_future()
-        self._renders[key] = (now + _TTL_S, future)
+        self._renders[key] = _Render(now + _TTL_S, future)
         try:
             result = execute()
         except BaseException as error:
@@ -162,7 +210,7 @@ class SharedRenders:
 
     def _forget_expired(self, now: float) -> None:
         if len(self._renders) < _MAX_ENTRIES:
-            expired = [key for key, (until, _) in self._renders.items() if until <= now]
+            expired = [key for key, entry in self._renders.items() if entry.until <= now]
         else:
             expired = list(self._renders)
         for key in expired:

@@ -42,14 +42,18 @@ class HomeTimelineEvent:
     # one process with the same operation share one render (schema/execution/shared_events.py)
     share_key: strawberry.Private[tuple[object, ...] | None] = None
 
+    @staticmethod
+    def share_key_of(update: HomeUpdate) -> tuple[object, ...] | None:
+        event = update.event
+        if update.post is None:
+            return None
+        return (event.kind.value, update.post.record.id, event.cursor, update.post.liked)
+
     @classmethod
     def from_update(cls, update: HomeUpdate) -> HomeTimelineEvent:
         event = update.event
-        share_key = None
-        if update.post is not None:
-            share_key = (event.kind.value, update.post.record.id, event.cursor, update.post.liked)
         return cls(
-            share_key=share_key,
+            share_key=cls.share_key_of(update),
             type=HomeTimelineEventType(event.kind.value),
             cursor=encode_cursor(event.cursor) if event.cursor is not None else None,
             post=Post.from_hydrated(update.post) if update.post is not None else None,

@@ -157,6 +157,18 @@ class LikeService:
             liked |= await self._liked_in_store(user_id, older)
         return liked
 
+    async def known_likes(self, user_ids: Sequence[int], post_id: int) -> dict[int, bool]:
+        """Whether each user likes the post, for the users whose liked window covers it: one
+        batch of reads for a new post reaching many open screens. Users without a window (or
+        whose window starts above the post) are left out: `liked_which` answers for them."""
+        commands = [("ZMSCORE", liked_key(user_id), _HORIZON, str(post_id)) for user_id in user_ids]
+        replies = await self._window_reads.commands(commands)
+        known: dict[int, bool] = {}
+        for user_id, (horizon, score) in zip(user_ids, replies, strict=True):
+            if horizon is not None and post_id >= horizon:
+                known[user_id] = score is not None
+        return known
+
     async def _liked_in_store(self, user_id: int, post_ids: Sequence[int]) -> set[int]:
         rows = await self._likes.find(
             {"_id": {"$in": [like_id(pid, user_id) for pid in post_ids]}, "post_id": {"$in": list(post_ids)}},

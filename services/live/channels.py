@@ -1,9 +1,14 @@
-"""Live events on Redis pub/sub. Owns the `live:user:{uid}`, `live:author:{aid}` and
-`live:post:{pid}` channels and the `watch:post:{pid}` keys.
+"""Live events on Redis pub/sub. Owns the `live:user:{uid}`, `live:author:{aid}`,
+`live:post:{pid}` and `live:users` channels and the `watch:post:{pid}` keys.
 
 Events carry ids only; subscribers hydrate them with fresh loaders. A post event for a
 user carries the post id, which is also that user's home-timeline cursor, so a client
 that reconnects with its last cursor can read everything it missed from the feed.
+
+What a fan-out batch tells its live readers goes out as one message on `live:users`, listing
+them, rather than one message per reader on each one's own channel: every hub hears it once
+and hands it to the listeners of those readers' channels in its process (hub.py). A batch of
+a thousand live followers is one PUBLISH, one message per API process, and one prefetch.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ if TYPE_CHECKING:
 
     import redis.asyncio as aioredis
 
+    from services.engagement.likes import LikeService
     from services.posts.service import PostService
 
 WATCH_TTL_S = 30
@@ -45,6 +51,11 @@ def post_channel(post_id: int) -> str:
     return f"live:post:{post_id}"
 
 
+# Every hub listens here; a message's `users` say whose `user_channel` listeners receive it
+ROUTED_CHANNEL = "live:users"
+ROUTED_TO = "users"
+
+
 def watch_key(post_id: int) -> str:
     return f"watch:post:{{{post_id}}}"
 
@@ -65,16 +76,20 @@ class LiveEvents:
         """Redis only."""
 
     @staticmethod
-    def prefetcher(posts: PostService) -> Callable[[dict[str, Any]], Awaitable[None]]:
-        """Attaches the post of a new-post event as `record`, loaded once per process.
+    def prefetcher(
+        posts: PostService, likes: LikeService | None = None
+    ) -> Callable[[dict[str, Any], list[int]], Awaitable[None]]:
+        """Attaches the post of a new-post event as `record`, loaded once per process, and
+        which of the viewers it goes to like it, as `likes` (viewer id to bool, for the
+        viewers whose recent likes are in Redis; the others look for themselves).
 
-        A pushed post arrives on every follower's own channel, so the same post is asked
-        for once per local follower within a moment; it is kept for one second. A delete
-        in that second is followed by its own event, which removes the post on screen.
+        Fan-out batches bring the same post once per batch within a moment; it is kept for
+        one second. A delete in that second is followed by its own event, which removes the
+        post on screen.
         """
         recent: dict[int, tuple[float, Any]] = {}
 
-        async def prefetch(event: dict[str, Any]) -> None:
+        async def prefetch(event: dict[str, Any], viewers: list[int]) -> None:
             if event.get("type") != NEW_POST:
                 return
             post_id = int(event["postId"])
@@ -87,6 +102,8 @@ class LiveEvents:
                 cached = (now + _PREFETCH_TTL_S, record)
                 recent[post_id] = cached
             event["record"] = cached[1]
+            if likes is not None and viewers and cached[1] is not None:
+                event["likes"] = await likes.known_likes(viewers, post_id)
 
         return prefetch
 
@@ -95,11 +112,10 @@ class LiveEvents:
     ) -> None:
         if not user_ids:
             return
-        message = encode(NEW_POST, postId=post_id, authorId=author_id, visibleAt=visible_at)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for user_id in user_ids:
-                publish(pipe, user_channel(user_id), message)
-            await pipe.execute()
+        message = encode(
+            NEW_POST, postId=post_id, authorId=author_id, visibleAt=visible_at, **{ROUTED_TO: list(user_ids)}
+        )
+        await publish(self._redis, ROUTED_CHANNEL, message)
 
     async def new_post_by_famous(self, post_id: int, author_id: int, visible_at: float) -> None:
         """Famous authors are not fanned out: their live followers listen on the author's channel."""
@@ -107,11 +123,10 @@ class LiveEvents:
         await publish(self._redis, author_channel(author_id), message)
 
     async def deleted_for_users(self, user_ids: Sequence[int], post_id: int, author_id: int) -> None:
-        message = encode(DELETED_POST, postId=post_id, authorId=author_id)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for user_id in user_ids:
-                publish(pipe, user_channel(user_id), message)
-            await pipe.execute()
+        if not user_ids:
+            return
+        message = encode(DELETED_POST, postId=post_id, authorId=author_id, **{ROUTED_TO: list(user_ids)})
+        await publish(self._redis, ROUTED_CHANNEL, message)
 
     async def post_deleted(self, post_id: int, author_id: int) -> None:
         """Tells screens showing the post, and live followers of a famous author."""

@@ -61,6 +61,7 @@ class HomeStreamEvent:
     author_id: int | None = None
     cursor: int | None = None
     visible_at: float | None = None  # when a live post became visible (not on replays)
+    viewer_liked: bool | None = None  # whether the viewer likes the post, when the hub read it
 
 
 def _added(records: list[PostRecord]) -> list[HomeStreamEvent]:
@@ -136,7 +137,7 @@ class HomeStream:
         replay = _Replay(seen=seen, since=cursor if cursor is not None else id_floor_for(utc_now()))
         connection_id = uuid.uuid4().hex
         await self._presence.mark_live(viewer_id, connection_id)
-        subscription = await self._hub.open(await self._channels(viewer_id))
+        subscription = await self._hub.open(await self._channels(viewer_id), owner=viewer_id)
         keep_alive = asyncio.create_task(self._keep_alive(viewer_id, connection_id, subscription))
         try:
             # Replay what landed before the hub listened. With a cursor: what the client missed,
@@ -211,6 +212,8 @@ class HomeStream:
                     events = _added([record])
                     visible_at = message.get("visibleAt")
                     events[0].visible_at = float(visible_at) if isinstance(visible_at, (int, float)) else None
+                    likes = message.get("likes")  # read once per process for every viewer it goes to
+                    events[0].viewer_liked = likes.get(viewer_id) if isinstance(likes, dict) else None
         elif kind == DELETED_POST:
             events = [_removed(int(str(message["postId"])))]
         elif kind == AUTHOR_REMOVED:

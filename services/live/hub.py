@@ -6,6 +6,10 @@ every PUBLISH to all of its nodes). Every local subscription gets a bounded queu
 a subscriber that falls behind is cut off (it resumes gap-free with its last cursor), or,
 for subscriptions whose events are states rather than a history, only the latest event
 is kept. Either way process memory stays bounded.
+
+Besides the channels its subscriptions ask for, a hub always listens on `live:users`
+(channels.py): a message there lists user ids, and goes to the local listeners of those
+users' own channels, as if it had been published on each of them.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import orjson
 from redis.exceptions import RedisError
 
 from services.foundation.cluster_safe import open_pubsub
+from services.live.channels import ROUTED_CHANNEL, ROUTED_TO, user_channel
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
@@ -38,9 +43,12 @@ class SlowConsumerError(Exception):
 
 
 class LiveSubscription:
-    def __init__(self, hub: LiveHub, channels: frozenset[str], maxsize: int, *, coalesce: bool) -> None:
+    def __init__(
+        self, hub: LiveHub, channels: frozenset[str], maxsize: int, *, coalesce: bool, owner: int | None
+    ) -> None:
         self._hub = hub
         self.channels = channels
+        self.owner = owner  # the user whose screen it is, for what the prefetch reads per viewer
         self._coalesce = coalesce
         self._queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=1 if coalesce else maxsize)
         self.overflowed = False
@@ -88,18 +96,18 @@ class LiveHub:
         redis: aioredis.Redis,
         *,
         queue_size: int = DEFAULT_QUEUE,
-        prefetch: Callable[[dict[str, Any]], Awaitable[None]] | None = None,
+        prefetch: Callable[[dict[str, Any], list[int]], Awaitable[None]] | None = None,
     ) -> None:
         self._redis = redis
-        # Runs once per message before it is handed to the local subscribers, so that what
-        # every subscriber needs (the post itself) is loaded once per process, not once per socket
+        # Runs once per message before it is handed to the local subscribers, with the users
+        # they belong to, so that what every subscriber needs (the post itself, and whether
+        # each viewer likes it) is loaded once per process and message, not once per socket
         self._prefetch = prefetch
         self._queue_size = queue_size
         self._pubsub: Any = None
         self._listeners: dict[str, set[LiveSubscription]] = {}
         self._subscriptions: set[LiveSubscription] = set()
         self._reader: asyncio.Task[None] | None = None
-        self._ready = asyncio.Event()
         self._lock = asyncio.Lock()
         self.delivered = 0
         self.cut_off = 0
@@ -115,8 +123,12 @@ class LiveHub:
     def channel_count(self) -> int:
         return len(self._listeners)
 
-    async def open(self, channels: Iterable[str], *, coalesce: bool = False) -> LiveSubscription:
-        subscription = LiveSubscription(self, frozenset(channels), self._queue_size, coalesce=coalesce)
+    async def open(
+        self, channels: Iterable[str], *, coalesce: bool = False, owner: int | None = None
+    ) -> LiveSubscription:
+        subscription = LiveSubscription(
+            self, frozenset(channels), self._queue_size, coalesce=coalesce, owner=owner
+        )
         async with self._lock:
             await self._ensure_reader()
             self._subscriptions.add(subscription)
@@ -143,7 +155,6 @@ class LiveHub:
             listeners.add(subscription)
         if new:
             await self._pubsub.subscribe(*new)
-            self._ready.set()
 
     async def _detach(self, subscription: LiveSubscription, channels: Iterable[str]) -> None:
         gone = []
@@ -161,11 +172,12 @@ class LiveHub:
     async def _ensure_reader(self) -> None:
         if self._reader is None or self._reader.done():
             self._pubsub = await open_pubsub(self._redis)
+            # Subscribed before the reader starts: reading a connection without one fails
+            await self._pubsub.subscribe(ROUTED_CHANNEL)
             self._reader = asyncio.create_task(self._read(), name="live-hub-reader")
 
     async def _read(self) -> None:
         while True:
-            await self._ready.wait()
             try:
                 # Blocking, with no timer per message: a dropped connection raises, and is handled below
                 message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=None)
@@ -175,21 +187,40 @@ class LiveHub:
                 continue
             if message is None or message.get("type") != "message":
                 continue
-            channel = message["channel"]
             try:
                 event = orjson.loads(message["data"])
             except orjson.JSONDecodeError:
                 continue
-            if self._prefetch is not None and channel in self._listeners:
+            targets = self._targets(message["channel"], event)
+            if not targets:
+                continue
+            if self._prefetch is not None:
                 try:
-                    await self._prefetch(event)
+                    owners = {target.owner for target in targets if target.owner is not None}
+                    await self._prefetch(event, list(owners))
                 except Exception:
                     log.warning("live event prefetch failed", exc_info=True)
-            for subscription in tuple(self._listeners.get(channel, ())):
+            for subscription in targets:
                 subscription.offer(event)
                 self.delivered += 1
                 if subscription.overflowed:
                     self.cut_off += 1
+
+    def _targets(self, channel: str, event: Any) -> list[LiveSubscription]:
+        """The local subscriptions a message is for: its channel's listeners, or for a routed
+        message, the listeners of the channels of the users it names."""
+        if channel != ROUTED_CHANNEL:
+            return list(self._listeners.get(channel, ()))
+        if not isinstance(event, dict):
+            return []
+        users = event.pop(ROUTED_TO, None)
+        listeners = self._listeners
+        targets: list[LiveSubscription] = []
+        for user_id in users if isinstance(users, list) else ():
+            local = listeners.get(user_channel(user_id))
+            if local:
+                targets.extend(local)
+        return targets
 
     async def _reconnect(self) -> None:
         """Resubscribe until Redis answers again, backing off, so the reader never dies."""
@@ -209,8 +240,7 @@ class LiveHub:
             with contextlib.suppress(Exception):
                 await self._pubsub.aclose()
             self._pubsub = await open_pubsub(self._redis)
-            if self._listeners:
-                await self._pubsub.subscribe(*self._listeners)
+            await self._pubsub.subscribe(ROUTED_CHANNEL, *self._listeners)
             # Events published while the subscription was down are lost here; subscribers
             # replay them from their last cursor
             for subscription in self._subscriptions:

@@ -90,7 +90,12 @@ async def test_subscribers_sharing_a_render_still_see_their_own_likes_and_relati
 
 
 def _shared_renders() -> float:
-    value: float = metrics.LIVE_RENDERS.labels(outcome="shared")._value.get()
+    """Renders taken from another subscriber's, whether executed again or sent as its frame."""
+    return _renders("shared") + _renders("sent_rendered")
+
+
+def _renders(outcome: str) -> float:
+    value: float = metrics.LIVE_RENDERS.labels(outcome=outcome)._value.get()
     return value
 
 
