@@ -164,7 +164,8 @@ class CostMemo:
 
     @property
     def held_chars(self) -> int:
-        """The text the memo holds (queries and variables), which its budget bounds."""
+        """The text the memo holds (queries and variables, and a fixed overhead per entry), which
+        its budget bounds."""
         return self._chars
 
     def cost(
@@ -185,17 +186,26 @@ class CostMemo:
             known = operation_cost(
                 self._schema, document, operation_name, coerced_variables, max_page=self._max_page
             )
-            size = len(key[0]) + len(key[2])
+            size = _held(key)
             if size > self._max_chars // 64:
                 return known  # not a hot page's query: not worth its room
             while self._costs and self._chars + size > self._max_chars:
                 # Oldest first: dicts keep insertion order, and a hot query is soon priced again
                 oldest = next(iter(self._costs))
                 del self._costs[oldest]
-                self._chars -= len(oldest[0]) + len(oldest[2])
+                self._chars -= _held(oldest)
             self._costs[key] = known
             self._chars += size
         return known
+
+
+# What an entry holds besides its text (a tuple, a str and a bytes object, a dict slot), in
+# characters, so that many small entries are bounded too
+_ENTRY_OVERHEAD = 256
+
+
+def _held(key: tuple[str, str | None, bytes]) -> int:
+    return len(key[0]) + len(key[2]) + _ENTRY_OVERHEAD
 
 
 def _memo_slot(
