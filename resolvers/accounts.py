@@ -40,10 +40,12 @@ async def sign_out(info: Info) -> bool:
     return True
 
 
-async def update_profile(info: Info, display_name: str | None, bio: str | None) -> UserRecord:
+async def update_profile(
+    info: Info, display_name: str | None, bio: str | None, is_private: bool | None = None
+) -> UserRecord:
     context = info.context
     viewer_id = context.require_viewer()
-    return await context.services.users.update_profile(viewer_id, display_name, bio)
+    return await context.services.users.update_profile(viewer_id, display_name, bio, is_private=is_private)
 
 
 async def viewer(info: Info) -> UserRecord | None:
@@ -54,7 +56,10 @@ async def viewer(info: Info) -> UserRecord | None:
 
 
 async def user_by_username(info: Info, username: str) -> UserRecord | None:
-    record = await info.context.services.profile_views.open(username, info.context.viewer_id)
+    services, viewer_id = info.context.services, info.context.viewer_id
+    record = await services.profile_views.open(username, viewer_id)
+    if record is not None and await services.policy.hides_profile(viewer_id, record.id):
+        return None  # they blocked the viewer: as if there were no such account
     if record is not None:
         info.context.loaders.user_by_id.prime(record.id, record)
     return record

@@ -18,8 +18,12 @@ if TYPE_CHECKING:
     from services.posts.records import PostRecord
 
 
-async def hydrated_page(info: Info, page: Page[PostRecord], after_key: int | None) -> EdgePage[HydratedPost]:
-    posts = await hydrate_posts(info.context.loaders, page.items, connection_node_fields(info))
+async def hydrated_page(
+    info: Info, page: Page[PostRecord], after_key: int | None, *, shown: list[PostRecord] | None = None
+) -> EdgePage[HydratedPost]:
+    """The page's posts (or those of them `shown`), with the page's keys for its cursors."""
+    items = page.items if shown is None else shown
+    posts = await hydrate_posts(info.context.loaders, items, connection_node_fields(info))
     return EdgePage(
         edges=[Edge(post.record.id, post) for post in posts],
         keys=[record.id for record in page.items],
@@ -53,6 +57,9 @@ async def user_timeline(info: Info, author_id: int, first: int, after: str | Non
     after_key = decode_cursor(after)
     services = info.context.services
     own = info.context.viewer_id == author_id
+    if not own and not await services.policy.can_see(info.context.viewer_id, author_id):
+        # A private account's posts are for its approved followers; blocks hide them both ways
+        return EdgePage(edges=[], keys=[], has_next=False, has_previous=after_key is not None)
     if not own:  # the author also sees their processing and failed posts, which only MongoDB has
         cached = await _cached_user_page(info, author_id, after_key, limit)
         if cached is not None:

@@ -17,6 +17,7 @@ from services.foundation.ids import MAX_ID, IdGenerator
 from services.posts.service import PostService, PostStatus
 from services.posts.store import PostStore
 from services.social.follows import FollowService
+from tests.contract.privacy_graph import privacy_graph
 
 
 class NoQueue:
@@ -59,8 +60,9 @@ async def graph(contract_db: Any, contract_redis: Any) -> dict[str, Any]:
         bus=bus,
     )
     follows = FollowService(contract_db, ids, users, counters, bus=bus)
-    likes = LikeService(contract_db, contract_redis, ids, posts, counters, bus=bus)
-    comments = CommentService(contract_db, ids, posts, counters, bus=bus)
+    policy = privacy_graph(contract_db, contract_redis, ids, users, follows, bus).policy
+    likes = LikeService(contract_db, contract_redis, ids, posts, counters, policy=policy, bus=bus)
+    comments = CommentService(contract_db, ids, posts, counters, policy=policy, bus=bus)
     services: dict[str, Any] = {
         "users": users,
         "counters": counters,
