@@ -118,7 +118,14 @@ def _page(rows: list[tuple[int, int, datetime]], *, has_next: bool) -> Page[tupl
 
 
 async def can_see(info: Info, author_id: int) -> bool:
-    return await info.context.services.policy.can_see(info.context.viewer_id, author_id)
+    """Whether the viewer may see the user's posts, followers and following; the record comes
+    from the request's loaders (usually already there: the user was just resolved)."""
+    if author_id == info.context.viewer_id:
+        return True
+    author = await info.context.loaders.user_by_id.load(author_id)
+    return author is not None and await info.context.services.policy.can_see_user(
+        info.context.viewer_id, author
+    )
 
 
 async def visible_posts(info: Info, records: Sequence[PostRecord]) -> list[PostRecord]:

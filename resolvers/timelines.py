@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
+from resolvers import privacy
 from resolvers.cursors import decode_cursor
 from resolvers.hydration import HydratedPost, card_fetch, hydrate_posts
 from resolvers.pages import Edge, EdgePage
@@ -57,11 +59,14 @@ async def user_timeline(info: Info, author_id: int, first: int, after: str | Non
     after_key = decode_cursor(after)
     services = info.context.services
     own = info.context.viewer_id == author_id
-    if not own and not await services.policy.can_see(info.context.viewer_id, author_id):
-        # A private account's posts are for its approved followers; blocks hide them both ways
-        return EdgePage(edges=[], keys=[], has_next=False, has_previous=after_key is not None)
     if not own:  # the author also sees their processing and failed posts, which only MongoDB has
-        cached = await _cached_user_page(info, author_id, after_key, limit)
+        # The policy's reads go out with the page's first ones (one round trip for both)
+        visible, cached = await asyncio.gather(
+            privacy.can_see(info, author_id), _cached_user_page(info, author_id, after_key, limit)
+        )
+        if not visible:
+            # A private account's posts are for its approved followers; blocks hide them both ways
+            return EdgePage(edges=[], keys=[], has_next=False, has_previous=after_key is not None)
         if cached is not None:
             return cached
     page = await services.posts.author_posts(author_id, after_key, limit, include_own_hidden=own)

@@ -15,12 +15,12 @@ holds private authors.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Awaitable, Mapping, Sequence
 
-    from services.accounts.users import UserService
+    from services.accounts.users import UserRecord, UserService
     from services.privacy.relations import RelationStore
     from services.social.follows import FollowService
 
@@ -35,25 +35,41 @@ class VisibilityPolicy:
         self._mutes = mutes
 
     async def visible_authors(
-        self, viewer_id: int | None, author_ids: Sequence[int], *, home: bool = False
+        self,
+        viewer_id: int | None,
+        author_ids: Sequence[int],
+        *,
+        home: bool = False,
+        known: Mapping[int, UserRecord] | None = None,
     ) -> set[int]:
         """The authors among `author_ids` whose content the viewer may see (and, for the home
-        timeline and live events, has not muted). The viewer is always among them."""
+        timeline and live events, has not muted). The viewer is always among them. `known`
+        holds author records the caller already has (their private flags need no read)."""
         others = [a for a in dict.fromkeys(author_ids) if a != viewer_id]
         own = {viewer_id} & set(author_ids) if viewer_id is not None else set()
         if not others:
             return own
-        if viewer_id is None:
-            records = await self._users.get_many(others)
-            return {r.id for r in records if r is not None and not r.is_private}
-        records, cut = await asyncio.gather(
-            self._users.get_many(others), self._cut_off(viewer_id, others, muted=home)
-        )
+        known = known or {}
+        unknown = [a for a in others if a not in known]
+        # One flat gather, so every read is queued in the same turn (one Redis round trip)
+        reads: list[Awaitable[Any]] = [self._users.get_many(unknown)]
+        if viewer_id is not None:
+            reads += self._cut_off_reads(viewer_id, others, muted=home)
+        loaded, *cut_sets = await asyncio.gather(*reads)
+        records = [*(known[a] for a in others if a in known), *loaded]
+        cut: set[int] = set().union(*cut_sets)
         open_to = {r.id for r in records if r is not None and r.id not in cut}
         private = [r.id for r in records if r is not None and r.is_private and r.id in open_to]
         if private:
-            open_to -= set(private) - await self._follows.follows_which(viewer_id, private)
+            followed = (
+                await self._follows.follows_which(viewer_id, private) if viewer_id is not None else set()
+            )
+            open_to -= set(private) - followed
         return open_to | own
+
+    async def can_see_user(self, viewer_id: int | None, author: UserRecord) -> bool:
+        """`can_see` for an author whose record the caller holds."""
+        return author.id in await self.visible_authors(viewer_id, [author.id], known={author.id: author})
 
     async def can_see(self, viewer_id: int | None, author_id: int) -> bool:
         return author_id in await self.visible_authors(viewer_id, [author_id])
@@ -85,14 +101,19 @@ class VisibilityPolicy:
         return await self._mutes.which(self._mutes.outgoing, viewer_id, user_ids)
 
     async def _cut_off(self, viewer_id: int, user_ids: Sequence[int], *, muted: bool) -> set[int]:
-        """Users blocked by the viewer, who blocked the viewer, and (if asked) muted by them:
-        the SMISMEMBERs go out in the same Redis turn."""
+        """Users blocked by the viewer, who blocked the viewer, and (if asked) muted by them."""
+        return set().union(*await asyncio.gather(*self._cut_off_reads(viewer_id, user_ids, muted=muted)))
+
+    def _cut_off_reads(
+        self, viewer_id: int, user_ids: Sequence[int], *, muted: bool
+    ) -> list[Awaitable[set[int]]]:
+        """One SMISMEMBER per set, to be gathered with the caller's other reads."""
         others = [u for u in user_ids if u != viewer_id]
         if not others:
-            return set()
+            return []
         reads = [self._blocks.which(self._blocks.outgoing, viewer_id, others)]
         if self._blocks.incoming is not None:
             reads.append(self._blocks.which(self._blocks.incoming, viewer_id, others))
         if muted:
             reads.append(self._mutes.which(self._mutes.outgoing, viewer_id, others))
-        return set().union(*await asyncio.gather(*reads))
+        return reads

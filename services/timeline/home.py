@@ -126,8 +126,9 @@ class HomeTimeline:
             if before != after:
                 sources = await self._read_sources(viewer_id, before, want)
             candidates = await self._candidates(viewer_id, sources, before, want)
-            shown = await self._admitted(viewer_id, candidates)
-            visible += [item for item in await fetch(shown) if item is not None]
+            visible += [
+                item for item in await self._fetch_admitted(viewer_id, candidates, fetch) if item is not None
+            ]
             if len(candidates) < want:
                 exhausted = True
                 break
@@ -136,20 +137,25 @@ class HomeTimeline:
             before = candidates[-1].post_id
         return Page(items=visible[:first], has_next=len(visible) > first or not exhausted)
 
-    async def _admitted(self, viewer_id: int, candidates: list[Candidate]) -> list[Candidate]:
-        """The candidates whose authors the viewer may see and has not muted (services/privacy):
-        one Redis turn for the page; posts offered without their author (followed hashtags)
-        are looked up in the post cache first."""
+    async def _fetch_admitted(
+        self, viewer_id: int, candidates: list[Candidate], fetch: Fetch[T]
+    ) -> list[T | None]:
+        """What `fetch` makes of the candidates, None where the viewer may not see the author or
+        muted them (services/privacy). The policy's reads are gathered with the fetch's, so they
+        share its Redis round trip; posts offered without their author (followed hashtags) are
+        looked up in the post cache first."""
         unknown = [c.post_id for c in candidates if c.author_id is None]
         authors = {c.post_id: c.author_id for c in candidates if c.author_id is not None}
         for record in await self._posts.get_many(unknown) if unknown else []:
             if record is not None:
                 authors[record.id] = record.author_id
-        allowed = await self._policy.visible_authors(viewer_id, list(authors.values()), home=True)
+        shown = [Candidate(c.post_id, authors.get(c.post_id)) for c in candidates]
+        items, allowed = await asyncio.gather(
+            fetch(shown), self._policy.visible_authors(viewer_id, list(set(authors.values())), home=True)
+        )
         return [
-            Candidate(c.post_id, authors.get(c.post_id))
-            for c in candidates
-            if c.post_id not in authors or authors[c.post_id] in allowed
+            item if c.author_id is None or c.author_id in allowed else None
+            for c, item in zip(shown, items, strict=True)
         ]
 
     async def _visible_records(self, candidates: Sequence[Candidate]) -> list[PostRecord | None]:
