@@ -111,7 +111,7 @@ class VisibilityPolicy:
         others = [u for u in user_ids if u != viewer_id]
         if not others:
             return []
-        reads = [self._blocks.which(self._blocks.outgoing, viewer_id, others)]
+        reads: list[Awaitable[set[int]]] = [self._blocks.which(self._blocks.outgoing, viewer_id, others)]
         if self._blocks.incoming is not None:
             reads.append(self._blocks.which(self._blocks.incoming, viewer_id, others))
         if muted:
