@@ -58,7 +58,7 @@ class VisibilityPolicy:
         loaded, *cut_sets = await asyncio.gather(*reads)
         records = [*(known[a] for a in others if a in known), *loaded]
         cut: set[int] = set().union(*cut_sets)
-        open_to = {r.id for r in records if r is not None and r.id not in cut}
+        open_to = set(others) - cut  # an author without a record has no private flag to honour
         private = [r.id for r in records if r is not None and r.is_private and r.id in open_to]
         if private:
             followed = (
