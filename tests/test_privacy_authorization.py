@@ -46,6 +46,7 @@ VIEWER_LISTS = """query($u: String!) { user(username: $u) {
   followRequests(first: 10) { edges { node { username } } }
   blockedUsers(first: 10) { edges { node { username } } }
   mutedUsers(first: 10) { edges { node { username } } } } }"""
+SEARCH = "query($q: String!) { searchUsers(query: $q, first: 5) { edges { node { username } } } }"
 POST_UPDATES = "subscription($id: ID!) { postUpdates(id: $id) { postId likeCount } }"
 UPDATES = "subscription { homeTimelineUpdates { type post { id } } }"
 
@@ -291,6 +292,12 @@ async def test_a_block_hides_each_side_from_the_other(
         assert ids_of(profile["posts"]) == []
         assert names_of(profile["followers"]) == []
         assert names_of(profile["following"]) == []
+
+    found = names_of((await api.gql(SEARCH, {"q": subject.username}, token=token))["searchUsers"])
+    assert (subject.username in found) is (direction == "blocker views blocked")
+    assert subject.username in names_of(
+        (await api.gql(SEARCH, {"q": subject.username}, token=world.third.token))["searchUsers"]
+    )
 
     assert await error_codes(api, POST, {"id": subject_post}, token) == ["NOT_FOUND"]
     assert (await api.gql(NODE, {"id": subject_post}, token=token))["node"] is None

@@ -91,6 +91,12 @@ class VisibilityPolicy:
             return False
         return bool(await self._blocks.which(self._blocks.incoming, viewer_id, [user_id]))
 
+    async def blocking_viewer(self, viewer_id: int | None, user_ids: Sequence[int]) -> set[int]:
+        """The users among `user_ids` who blocked the viewer (and so are not to be found by them)."""
+        if viewer_id is None or self._blocks.incoming is None:
+            return set()
+        return await self._blocks.which(self._blocks.incoming, viewer_id, user_ids)
+
     async def blocked_either_way(self, viewer_id: int, user_id: int) -> bool:
         return user_id not in await self.unblocked(viewer_id, [user_id])
 
