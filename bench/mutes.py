@@ -63,7 +63,7 @@ async def _users(services: Services, ids: list[int], prefix: str) -> None:
     )  # fmt: skip
 
 
-async def build(services: Services, followed_muted: int) -> tuple[str, str, dict[str, int]]:
+async def build(services: Services, followed_muted: int) -> tuple[str, str, dict[str, int], set[str]]:
     """Two readers (tokens) following the same authors; the second mutes MUTES accounts, of
     which `followed_muted` are among the authors."""
     db, ids, now = services.stores.db, services.ids, datetime.now(UTC)
@@ -77,6 +77,8 @@ async def build(services: Services, followed_muted: int) -> tuple[str, str, dict
           "status": "VISIBLE", "created_at": now, "media": []}
          for n in range(POSTS_PER_AUTHOR) for author in authors]
     )  # fmt: skip
+    # Spread over the authors, so that the newest page holds their posts in that proportion
+    followed_and_muted = authors[:: AUTHORS // followed_muted][:followed_muted]
     tokens = []
     for name in ("plain", "muting"):
         reader = await services.users.sign_up(f"{name}{followed_muted}", "password-123", None)
@@ -86,16 +88,20 @@ async def build(services: Services, followed_muted: int) -> tuple[str, str, dict
         )  # fmt: skip
         tokens.append(await services.sessions.create(reader.id))
         if name == "muting":
-            for muted in [*authors[:followed_muted], *strangers]:
+            for muted in [*followed_and_muted, *strangers]:
                 await services.privacy.mute(reader.id, muted)
             muting_id = reader.id
     muted_count = len(await services.privacy.policy.viewer_muted(muting_id, [*authors, *strangers]))
-    return tokens[0], tokens[1], {"muted": muted_count, "followed_and_muted": followed_muted}
+    facts = {"muted": muted_count, "followed_and_muted": followed_muted}
+    return tokens[0], tokens[1], facts, {f"author{a}" for a in followed_and_muted}
 
 
-async def measure(http: httpx.AsyncClient, tokens: dict[str, str], order: str, rounds: int) -> dict[str, Any]:
+async def measure(
+    http: httpx.AsyncClient, tokens: dict[str, str], order: str, rounds: int, muted_names: set[str]
+) -> dict[str, Any]:
     samples: dict[str, list[float]] = {name: [] for name in tokens}
     edges: dict[str, int] = {}
+    shown_muted: dict[str, int] = dict.fromkeys(tokens, 0)
 
     async def one(name: str) -> None:
         started = time.perf_counter()
@@ -107,7 +113,9 @@ async def measure(http: httpx.AsyncClient, tokens: dict[str, str], order: str, r
         samples[name].append(time.perf_counter() - started)
         body = response.json()
         assert "errors" not in body, body
-        edges[name] = len(body["data"]["viewer"]["homeTimeline"]["edges"])
+        page = body["data"]["viewer"]["homeTimeline"]["edges"]
+        edges[name] = len(page)
+        shown_muted[name] += sum(1 for edge in page if edge["node"]["author"]["username"] in muted_names)
 
     for _ in range(20):  # warm: feeds built, caches filled, plans made
         for name in tokens:
@@ -123,6 +131,9 @@ async def measure(http: httpx.AsyncClient, tokens: dict[str, str], order: str, r
     return {
         **summaries,
         "edges_per_page": edges,
+        # Posts by the followed-and-muted authors on the pages measured: all on the baseline's
+        # pages that had them, none on the muting reader's
+        "posts_of_muted_authors_shown": shown_muted,
         "ratio_to_baseline": {q: round(muted[q] / base[q], 2) for q in ("p50_ms", "p99_ms", "mean_ms")},
     }
 
@@ -134,7 +145,7 @@ async def main(quick: bool) -> None:
         "mode": "quick" if quick else "full",
         "revision": git_revision(),
         "machine": machine(),
-        "load": await wait_until_idle(max_load=2.0, timeout_s=30 if quick else 300),
+        "load": await wait_until_idle(max_load=2.0, timeout_s=30 if quick else 60),
         "settings": {
             "followed_authors": AUTHORS,
             "posts_per_author": POSTS_PER_AUTHOR,
@@ -153,12 +164,12 @@ async def main(quick: bool) -> None:
         gc.freeze()
         async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as http:
             for case, followed_muted in CASES.items():
-                plain, muting, facts = await build(services, followed_muted)
+                plain, muting, facts, muted_names = await build(services, followed_muted)
                 tokens = {"no mutes": plain, "500 mutes": muting}
                 result[case] = {
                     **facts,
-                    "LATEST": await measure(http, tokens, "LATEST", rounds),
-                    "RANKED": await measure(http, tokens, "RANKED", rounds),
+                    "LATEST": await measure(http, tokens, "LATEST", rounds, muted_names),
+                    "RANKED": await measure(http, tokens, "RANKED", rounds, muted_names),
                 }
     result["load"]["load_average_at_end"] = load_average()
     emit(result)
