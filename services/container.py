@@ -155,8 +155,8 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
     post_store = PostStore(db, stores.archive_db, redis)
     posts = PostService(post_store, redis, ids, users, counters, bus=bus, turns=turns)
     follows = FollowService(db, ids, users, counters, bus=bus)
-    blocks = RelationStore(db, redis, ids, name="blocks", reverse=True, turns=turns)
-    mutes = RelationStore(db, redis, ids, name="mutes", reverse=False, turns=turns)
+    blocks = RelationStore(db["blocks"], redis, ids, name="blocks", reverse=True, turns=turns)
+    mutes = RelationStore(db["mutes"], redis, ids, name="mutes", reverse=False, turns=turns)
     policy = VisibilityPolicy(users=users, follows=follows, blocks=blocks, mutes=mutes)
     privacy = PrivacyService(
         users=users,

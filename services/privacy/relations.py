@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     import redis.asyncio as aioredis
-    from pymongo.asynchronous.database import AsyncDatabase
+    from pymongo.asynchronous.collection import AsyncCollection
 
     from services.foundation.ids import IdGenerator
 
@@ -69,7 +69,7 @@ class Side:
 class RelationStore:
     def __init__(
         self,
-        db: AsyncDatabase[dict[str, Any]],
+        documents: AsyncCollection[dict[str, Any]],
         redis: aioredis.Redis,
         ids: IdGenerator,
         *,
@@ -77,7 +77,7 @@ class RelationStore:
         reverse: bool,
         turns: TurnBatch | None = None,
     ) -> None:
-        self._documents = db[name]
+        self._documents = documents
         self._redis = redis
         self._ids = ids
         self._turns = turns or TurnBatch(redis)

@@ -38,8 +38,8 @@ def privacy_graph(
     # the stand-in on SQLite, a read of MongoDB right after a turn over the pipelined wire was
     # seen to never resume (not understood yet; the app's path passes tests/test_block_crash.py)
     turns = TurnBatch(redis, pipelined=False)
-    blocks = RelationStore(db, redis, ids, name="blocks", reverse=True, turns=turns)
-    mutes = RelationStore(db, redis, ids, name="mutes", reverse=False, turns=turns)
+    blocks = RelationStore(db["blocks"], redis, ids, name="blocks", reverse=True, turns=turns)
+    mutes = RelationStore(db["mutes"], redis, ids, name="mutes", reverse=False, turns=turns)
     policy = VisibilityPolicy(users=users, follows=follows, blocks=blocks, mutes=mutes)
     privacy = PrivacyService(
         users=users,
