@@ -17,13 +17,13 @@ if TYPE_CHECKING:
 
     RunJobs = Callable[[], Awaitable[int]]
 
-# The web client's selection (web/app/app.js)
+# The web client's post selection (web/app/js/queries.js) but its comments: comments depend on
+# the viewer since blocks (a blocked commenter is hidden), so a selection with them is never shared
 WEB = """subscription($after: String, $seen: [ID!]) { homeTimelineUpdates(after: $after, seen: $seen) {
   type cursor postId authorId post {
     id caption createdAt state likeCount commentCount viewerHasLiked
     author { id username displayName }
     media { id type state altText width height thumb: url(size: THUMBNAIL) }
-    comments(first: 3) { edges { node { id text author { username } } } }
   }
 } }"""
 HOME = "{ viewer { homeTimeline(first: 5) { edges { cursor } } } }"
