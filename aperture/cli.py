@@ -4,6 +4,7 @@ serve   the API, an in-process arq worker and any embedded stores, in one comman
 api     the API only (production: configure MONGODB_URL and REDIS_URL)
 worker  an arq worker only
 seed    load the demo network
+reports list reports of posts and people for moderators, newest first (JSON lines)
 schema  print the GraphQL SDL
 """
 
@@ -13,6 +14,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import json
 import logging
 import signal
 import sys
@@ -214,6 +216,19 @@ async def seed(settings: Settings) -> None:
         await runtime.stop()
 
 
+async def reports(settings: Settings, *, limit: int) -> None:
+    from aperture.embedded.runtime import start_embedded  # noqa: PLC0415
+    from services.runtime import open_services  # noqa: PLC0415
+
+    runtime = await start_embedded(settings)
+    try:
+        async with open_services(runtime.settings) as services:
+            for report in await services.reports.newest(limit):
+                sys.stdout.write(json.dumps(report.to_json()) + "\n")
+    finally:
+        await runtime.stop()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aperture", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -230,6 +245,9 @@ def _parser() -> argparse.ArgumentParser:
     worker_command.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     seed_command = commands.add_parser("seed")
     seed_command.add_argument("--data-dir", type=Path)
+    reports_command = commands.add_parser("reports")
+    reports_command.add_argument("--data-dir", type=Path)
+    reports_command.add_argument("--limit", type=int, default=100, help="how many, newest first")
     commands.add_parser("schema")
     return parser
 
@@ -273,6 +291,8 @@ def main(argv: list[str] | None = None) -> None:
         _run(worker(settings, burst=args.burst))
     elif args.command == "seed":
         _run(seed(settings))
+    elif args.command == "reports":
+        _run(reports(settings, limit=args.limit))
 
 
 if __name__ == "__main__":

@@ -312,7 +312,8 @@ class Settings:
         metadata=_env(
             "RATE_LIMITS",
             "Per-minute budgets overriding the defaults (read=1200, anon=300, post=30, like=300, "
-            "comment=60, follow=120, account=20, upload=60), e.g. 'read=600,post=10'; 'off' disables.",
+            "comment=60, follow=120, account=20, upload=60, report=10), e.g. 'read=600,post=10'; "
+            "'off' disables.",
         ),
     )
     sign_in_failures_per_username: int = field(

@@ -12,6 +12,7 @@ from dataloaders.post_counts_by_id import PostCountsByIdLoader
 from dataloaders.user_by_id import UserByIdLoader
 from dataloaders.user_counts_by_id import UserCountsByIdLoader
 from dataloaders.viewer_follow_by_user_id import ViewerFollowByUserIdLoader
+from dataloaders.viewer_follow_request_by_user_id import ViewerFollowRequestByUserIdLoader
 from dataloaders.viewer_hashtag_follow_by_name import ViewerHashtagFollowByNameLoader
 from dataloaders.viewer_like_by_post_id import ViewerLikeByPostIdLoader
 
@@ -53,6 +54,10 @@ class Loaders:
     @cached_property
     def viewer_follows(self) -> ViewerFollowByUserIdLoader:
         return ViewerFollowByUserIdLoader(self._services.follows, self._viewer_id)
+
+    @cached_property
+    def viewer_requested_follow(self) -> ViewerFollowRequestByUserIdLoader:
+        return ViewerFollowRequestByUserIdLoader(self._services.privacy.requests, self._viewer_id)
 
     @cached_property
     def follows_viewer(self) -> FollowsViewerByUserIdLoader:

@@ -35,6 +35,7 @@ class Bucket(Enum):
     FOLLOW = "follow"
     ACCOUNT = "account"  # sign-up and sign-in per IP address, profile changes per user
     UPLOAD = "upload"
+    REPORT = "report"  # reports of posts and people, per user
 
 
 DEFAULT_BUDGETS: dict[Bucket, int] = {
@@ -46,6 +47,7 @@ DEFAULT_BUDGETS: dict[Bucket, int] = {
     Bucket.FOLLOW: 120,
     Bucket.ACCOUNT: 20,
     Bucket.UPLOAD: 60,
+    Bucket.REPORT: 10,
 }
 
 # KEYS: one per bucket. ARGV: window in ms, then (budget, units) per key.

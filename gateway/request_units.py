@@ -41,6 +41,15 @@ MUTATION_BUCKETS: dict[str, Bucket] = {
     "unlikePost": Bucket.LIKE,
     "addComment": Bucket.COMMENT,
     "deleteComment": Bucket.COMMENT,
+    "approveFollowRequest": Bucket.FOLLOW,
+    "rejectFollowRequest": Bucket.FOLLOW,
+    "cancelFollowRequest": Bucket.FOLLOW,
+    "block": Bucket.FOLLOW,
+    "unblock": Bucket.FOLLOW,
+    "mute": Bucket.FOLLOW,
+    "unmute": Bucket.FOLLOW,
+    "reportPost": Bucket.REPORT,
+    "reportUser": Bucket.REPORT,
 }
 # Guessing passwords and making accounts are limited per address, whoever asks
 ADDRESS_FIELDS = frozenset({"signUp", "signIn"})

@@ -42,12 +42,16 @@ async def sign_out(info: Info) -> bool:
 
 
 async def update_profile(
-    info: Info, display_name: str | None, bio: str | None, avatar_upload_id: str | None = None
+    info: Info,
+    display_name: str | None,
+    bio: str | None,
+    avatar_upload_id: str | None = None,
+    is_private: bool | None = None,
 ) -> UserRecord:
     context = info.context
     viewer_id = context.require_viewer()
     upload_id = expect_global_id(avatar_upload_id, "Upload", "avatarUploadId") if avatar_upload_id else None
-    record = await context.services.users.update_profile(viewer_id, display_name, bio)
+    record = await context.services.users.update_profile(viewer_id, display_name, bio, is_private=is_private)
     if upload_id is not None:
         record = await context.services.avatars.start(viewer_id, upload_id)
     return record
@@ -61,7 +65,10 @@ async def viewer(info: Info) -> UserRecord | None:
 
 
 async def user_by_username(info: Info, username: str) -> UserRecord | None:
-    record = await info.context.services.profile_views.open(username, info.context.viewer_id)
+    services, viewer_id = info.context.services, info.context.viewer_id
+    record = await services.profile_views.open(username, viewer_id)
+    if record is not None and await services.policy.hides_profile(viewer_id, record.id):
+        return None  # they blocked the viewer: as if there were no such account
     if record is not None:
         info.context.loaders.user_by_id.prime(record.id, record)
     return record

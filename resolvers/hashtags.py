@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from resolvers import privacy
 from resolvers.cursors import decode_cursor
 from resolvers.interactions import Change
 from resolvers.pages import Edge, EdgePage
@@ -26,9 +27,11 @@ def hashtag(name: str) -> str:
 async def hashtag_posts(info: Info, tag: str, first: int, after: str | None) -> EdgePage[HydratedPost]:
     limit = check_page_size(first)
     after_key = decode_cursor(after)
-    return await hydrated_page(
-        info, await info.context.services.hashtags.page(tag, after_key, limit), after_key
-    )
+    page = await info.context.services.hashtags.page(tag, after_key, limit)
+    # Private accounts' posts only for their followers; none across a block. The page may come
+    # out short, but its cursor still moves past what was left out
+    shown = await privacy.visible_posts(info, page.items)
+    return await hydrated_page(info, page, after_key, shown=shown)
 
 
 async def viewer_follows(info: Info, tag: str) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from resolvers.global_ids import expect_global_id
+from services.privacy.service import FollowOutcome
 
 if TYPE_CHECKING:
     from resolvers.context import Info
@@ -22,14 +23,19 @@ class Change(Generic[TargetT]):
 
     target: TargetT | None
     changed: bool
+    requested: bool = False  # a follow of a private account: a request is pending instead
 
 
 async def follow(info: Info, user_id: str, *, follow: bool) -> Change[UserRecord]:
     viewer_id = info.context.require_viewer()
     target_id = expect_global_id(user_id, "User", "userId")
-    follows = info.context.services.follows
-    changed = await (follows.follow if follow else follows.unfollow)(viewer_id, target_id)
-    return Change(await info.context.loaders.user_by_id.load(target_id), changed)
+    services = info.context.services
+    if not follow:
+        changed = await services.follows.unfollow(viewer_id, target_id)
+        return Change(await info.context.loaders.user_by_id.load(target_id), changed)
+    changed, outcome = await services.privacy.follow(viewer_id, target_id)
+    requested = outcome is FollowOutcome.REQUESTED
+    return Change(await info.context.loaders.user_by_id.load(target_id), changed, requested=requested)
 
 
 async def like(info: Info, post_id: str, *, like: bool) -> Change[PostRecord]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from resolvers import privacy
 from resolvers.global_ids import parse_global_id
 from services.foundation.errors import DomainError, ErrorCode
 
@@ -22,22 +23,28 @@ MAX_NODES = 100
 
 
 async def _user(info: Info, raw_id: int) -> NodeRecord | None:
-    return await info.context.loaders.user_by_id.load(raw_id)
+    record = await info.context.loaders.user_by_id.load(raw_id)
+    if record is None or await info.context.services.policy.hides_profile(info.context.viewer_id, raw_id):
+        return None
+    return record
+
+
+async def _visible_post(info: Info, post_id: int) -> PostRecord | None:
+    record = await info.context.loaders.post_by_id.load(post_id)
+    if record is None or not record.visible_to(info.context.viewer_id):
+        return None
+    return record if await privacy.can_see(info, record.author_id) else None
 
 
 async def _post(info: Info, raw_id: int) -> NodeRecord | None:
-    record = await info.context.loaders.post_by_id.load(raw_id)
-    return record if record and record.visible_to(info.context.viewer_id) else None
+    return await _visible_post(info, raw_id)
 
 
 async def _comment(info: Info, raw_id: int) -> NodeRecord | None:
     record = await info.context.loaders.comment_by_id.load(raw_id)
-    if record is None:
+    if record is None or await _visible_post(info, record.post_id) is None:
         return None
-    post = await info.context.loaders.post_by_id.load(record.post_id)
-    if post is None or not post.visible_to(info.context.viewer_id):
-        return None
-    return record
+    return record if await privacy.unblocked_ids(info, [record.author_id]) else None
 
 
 NODE_FETCHERS: dict[str, Callable[[Info, int], Awaitable[NodeRecord | None]]] = {

@@ -18,7 +18,12 @@ if TYPE_CHECKING:
 async def post(info: Info, post_id: str) -> PostRecord:
     raw_id = expect_global_id(post_id, "Post", "id")
     record = await info.context.loaders.post_by_id.load(raw_id)
-    if record is None or not record.visible_to(info.context.viewer_id):
+    viewer_id = info.context.viewer_id
+    if (
+        record is None
+        or not record.visible_to(viewer_id)
+        or not await info.context.services.policy.can_see(viewer_id, record.author_id)
+    ):
         raise not_found("post", "id")
     return record
 

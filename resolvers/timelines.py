@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
+from resolvers import privacy
 from resolvers.cursors import decode_cursor
 from resolvers.hydration import HydratedPost, card_fetch, hydrate_posts
 from resolvers.pages import Edge, EdgePage
@@ -18,8 +20,12 @@ if TYPE_CHECKING:
     from services.posts.records import PostRecord
 
 
-async def hydrated_page(info: Info, page: Page[PostRecord], after_key: int | None) -> EdgePage[HydratedPost]:
-    posts = await hydrate_posts(info.context.loaders, page.items, connection_node_fields(info))
+async def hydrated_page(
+    info: Info, page: Page[PostRecord], after_key: int | None, *, shown: list[PostRecord] | None = None
+) -> EdgePage[HydratedPost]:
+    """The page's posts (or those of them `shown`), with the page's keys for its cursors."""
+    items = page.items if shown is None else shown
+    posts = await hydrate_posts(info.context.loaders, items, connection_node_fields(info))
     return EdgePage(
         edges=[Edge(post.record.id, post) for post in posts],
         keys=[record.id for record in page.items],
@@ -54,7 +60,13 @@ async def user_timeline(info: Info, author_id: int, first: int, after: str | Non
     services = info.context.services
     own = info.context.viewer_id == author_id
     if not own:  # the author also sees their processing and failed posts, which only MongoDB has
-        cached = await _cached_user_page(info, author_id, after_key, limit)
+        # The policy's reads go out with the page's first ones (one round trip for both)
+        visible, cached = await asyncio.gather(
+            privacy.can_see(info, author_id), _cached_user_page(info, author_id, after_key, limit)
+        )
+        if not visible:
+            # A private account's posts are for its approved followers; blocks hide them both ways
+            return EdgePage(edges=[], keys=[], has_next=False, has_previous=after_key is not None)
         if cached is not None:
             return cached
     page = await services.posts.author_posts(author_id, after_key, limit, include_own_hidden=own)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers import accounts, hashtags, interactions, notifications, posts, uploads
+from resolvers import accounts, hashtags, interactions, notifications, posts, privacy, uploads
 from resolvers.context import Info
 from schema.payload_errors import as_payload
 from schema.types.account import AuthPayload, SignOutPayload, UpdateProfilePayload
@@ -16,7 +16,9 @@ from schema.types.payloads import (
     FollowPayload,
     LikePayload,
 )
+from schema.types.privacy import ReportPayload, UserRelationPayload
 from schema.types.upload import MediaInput, RequestUploadPayload
+from services.privacy.reports import ReportReason
 
 
 @strawberry.type
@@ -41,8 +43,11 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        description="Change the viewer's display name, bio or profile photo. `avatarUploadId` is an "
-        "upload (requestUpload) of a photo: the avatar is PROCESSING until its variants are made."
+        description="Change the viewer's display name, bio, profile photo, or whether the account is "
+        "private. `avatarUploadId` is an upload (requestUpload) of a photo: the avatar is PROCESSING "
+        "until its variants are made. A private account's posts, followers and following are for its "
+        "approved followers; turning public approves every pending follow request; turning private "
+        "keeps the followers."
     )
     async def update_profile(
         self,
@@ -50,8 +55,9 @@ class Mutation:
         display_name: str | None = None,
         bio: str | None = None,
         avatar_upload_id: strawberry.ID | None = None,
+        is_private: bool | None = None,
     ) -> UpdateProfilePayload:
-        outcome = accounts.update_profile(info, display_name, bio, avatar_upload_id)
+        outcome = accounts.update_profile(info, display_name, bio, avatar_upload_id, is_private)
         return await as_payload(UpdateProfilePayload, outcome, UpdateProfilePayload.for_user)
 
     @strawberry.mutation(
@@ -79,7 +85,10 @@ class Mutation:
     async def delete_post(self, info: Info, id: strawberry.ID) -> DeletePostPayload:  # noqa: A002 - GraphQL argument name
         return await as_payload(DeletePostPayload, posts.delete_post(info, id), DeletePostPayload.for_post_id)
 
-    @strawberry.mutation(description="Follow a user. Idempotent.")
+    @strawberry.mutation(
+        description="Follow a user. Idempotent. A private account gets a follow request instead "
+        "(`requested`), which it approves or rejects."
+    )
     async def follow(self, info: Info, user_id: strawberry.ID) -> FollowPayload:
         outcome = interactions.follow(info, user_id, follow=True)
         return await as_payload(FollowPayload, outcome, FollowPayload.for_change)
@@ -132,3 +141,73 @@ class Mutation:
     async def unfollow_hashtag(self, info: Info, name: str) -> HashtagFollowPayload:
         outcome = hashtags.follow_hashtag(info, name, follow=False)
         return await as_payload(HashtagFollowPayload, outcome, HashtagFollowPayload.for_change)
+
+    @strawberry.mutation(description="Approve a pending follow request: that user now follows the viewer.")
+    async def approve_follow_request(self, info: Info, user_id: strawberry.ID) -> UserRelationPayload:
+        outcome = privacy.approve_request(info, user_id)
+        return await as_payload(UserRelationPayload, outcome, UserRelationPayload.for_change)
+
+    @strawberry.mutation(description="Reject a pending follow request (the requester is not told).")
+    async def reject_follow_request(self, info: Info, user_id: strawberry.ID) -> UserRelationPayload:
+        outcome = privacy.reject_request(info, user_id)
+        return await as_payload(UserRelationPayload, outcome, UserRelationPayload.for_change)
+
+    @strawberry.mutation(description="Withdraw the viewer's own pending request to follow a user.")
+    async def cancel_follow_request(self, info: Info, user_id: strawberry.ID) -> UserRelationPayload:
+        outcome = privacy.cancel_request(info, user_id)
+        return await as_payload(UserRelationPayload, outcome, UserRelationPayload.for_change)
+
+    @strawberry.mutation(
+        description="Block a user: follows and follow requests end both ways, each side's posts leave "
+        "the other's home timeline, and neither sees the other's posts, comments or likes; they cannot "
+        "follow, like, comment on or mention the viewer. Idempotent."
+    )
+    async def block(self, info: Info, user_id: strawberry.ID) -> UserRelationPayload:
+        outcome = privacy.block(info, user_id, block=True)
+        return await as_payload(UserRelationPayload, outcome, UserRelationPayload.for_change)
+
+    @strawberry.mutation(description="Lift a block (follows it ended stay ended). Idempotent.")
+    async def unblock(self, info: Info, user_id: strawberry.ID) -> UserRelationPayload:
+        outcome = privacy.block(info, user_id, block=False)
+        return await as_payload(UserRelationPayload, outcome, UserRelationPayload.for_change)
+
+    @strawberry.mutation(
+        description="Mute a user: their posts leave the viewer's home timeline and live updates, without "
+        "unfollowing and without them knowing. Idempotent."
+    )
+    async def mute(self, info: Info, user_id: strawberry.ID) -> UserRelationPayload:
+        outcome = privacy.mute(info, user_id, mute=True)
+        return await as_payload(UserRelationPayload, outcome, UserRelationPayload.for_change)
+
+    @strawberry.mutation(description="Lift a mute. Idempotent.")
+    async def unmute(self, info: Info, user_id: strawberry.ID) -> UserRelationPayload:
+        outcome = privacy.mute(info, user_id, mute=False)
+        return await as_payload(UserRelationPayload, outcome, UserRelationPayload.for_change)
+
+    @strawberry.mutation(
+        description="Report a post to the moderators, with a reason and up to 1,000 characters of text. "
+        "Kept once per reporter and post."
+    )
+    async def report_post(
+        self,
+        info: Info,
+        post_id: strawberry.ID,
+        reason: ReportReason,
+        text: str = "",
+    ) -> ReportPayload:
+        outcome = privacy.report_post(info, post_id, reason, text)
+        return await as_payload(ReportPayload, outcome, ReportPayload.for_outcome)
+
+    @strawberry.mutation(
+        description="Report a user to the moderators, with a reason and up to 1,000 characters of text. "
+        "Kept once per reporter and user."
+    )
+    async def report_user(
+        self,
+        info: Info,
+        user_id: strawberry.ID,
+        reason: ReportReason,
+        text: str = "",
+    ) -> ReportPayload:
+        outcome = privacy.report_user(info, user_id, reason, text)
+        return await as_payload(ReportPayload, outcome, ReportPayload.for_outcome)

@@ -45,6 +45,11 @@ from services.notifications.store import NotificationStore
 from services.notifications.stream import NotificationStream
 from services.posts.service import PostService
 from services.posts.store import PostStore
+from services.privacy.follow_requests import FollowRequests
+from services.privacy.policy import VisibilityPolicy
+from services.privacy.relations import RelationStore
+from services.privacy.reports import ReportService
+from services.privacy.service import PrivacyService
 from services.ranking.audiences import AuthorAudiences
 from services.ranking.config import RankingConfig
 from services.ranking.ranked_home import RankedHomeTimeline
@@ -78,6 +83,9 @@ class Services:
     activity: ActivityService
     counters: CounterService
     follows: FollowService
+    policy: VisibilityPolicy
+    privacy: PrivacyService
+    reports: ReportService
     posts: PostService
     likes: LikeService
     comments: CommentService
@@ -121,6 +129,8 @@ class Services:
             self.sessions,
             self.activity,
             self.follows,
+            self.privacy,
+            self.reports,
             self.posts,
             self.likes,
             self.comments,
@@ -147,6 +157,18 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
     post_store = PostStore(db, stores.archive_db, redis)
     posts = PostService(post_store, redis, ids, users, counters, bus=bus, turns=turns)
     follows = FollowService(db, ids, users, counters, bus=bus)
+    blocks = RelationStore(db, redis, ids, name="blocks", reverse=True, turns=turns)
+    mutes = RelationStore(db, redis, ids, name="mutes", reverse=False, turns=turns)
+    policy = VisibilityPolicy(users=users, follows=follows, blocks=blocks, mutes=mutes)
+    privacy = PrivacyService(
+        users=users,
+        follows=follows,
+        requests=FollowRequests(db, ids),
+        blocks=blocks,
+        mutes=mutes,
+        policy=policy,
+        bus=bus,
+    )
     feed_store = FeedStore(redis, cluster=redis_is_cluster(settings), turns=turns)
     presence = PresenceService(redis)
     classes = UserClassService(
@@ -165,8 +187,8 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
     )
     live = LiveEvents(redis)
     live_hub = LiveHub(redis, prefetch=live.prefetcher(posts))
-    likes = LikeService(db, redis, ids, posts, counters, bus=bus, turns=turns)
-    comments = CommentService(db, ids, posts, counters, bus=bus)
+    likes = LikeService(db, redis, ids, posts, counters, policy=policy, bus=bus, turns=turns)
+    comments = CommentService(db, ids, posts, counters, policy=policy, bus=bus)
     hashtags = _build_hashtags(stores, queue, posts, ids)
     follower_index = FollowerIndex(redis, follows, settings.inactive_days * DAY_S, settings.fanout_page_size)
     home = HomeTimeline(
@@ -177,13 +199,14 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
         posts=posts,
         follows=follows,
         follower_index=follower_index,
+        policy=policy,
         extra_sources=[FollowedHashtagPosts(hashtags.follows, hashtags.windows)],
     )
     people = PeopleIndex(redis)
     notifications = NotificationService(
         store=NotificationStore(db, ids),
         contributions=Contributions(
-            users=users, posts=posts, likes=likes, comments=comments, follows=follows
+            users=users, posts=posts, likes=likes, comments=comments, follows=follows, policy=policy
         ),
         counters=counters,
         queue=queue,
@@ -205,6 +228,9 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
         activity=ActivityService(db, redis),
         counters=counters,
         follows=follows,
+        policy=policy,
+        privacy=privacy,
+        reports=ReportService(db, ids, posts=posts, users=users, policy=policy),
         posts=posts,
         likes=likes,
         comments=comments,
@@ -212,9 +238,15 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
         live=live,
         live_hub=live_hub,
         home_stream=HomeStream(
-            settings=settings, home=home, posts=posts, presence=presence, classes=classes, hub=live_hub
+            settings=settings,
+            home=home,
+            posts=posts,
+            presence=presence,
+            classes=classes,
+            hub=live_hub,
+            policy=policy,
         ),
-        post_stream=PostStream(posts=posts, counters=counters, live=live, hub=live_hub),
+        post_stream=PostStream(posts=posts, counters=counters, live=live, hub=live_hub, policy=policy),
         classes=classes,
         recent=recent,
         fanout=FanoutService(

@@ -17,6 +17,7 @@ from services.counters.service import NOTICE, POST, USER
 from services.engagement.events import CommentAdded, CommentDeleted, LikeAdded, LikeRemoved
 from services.media.events import MediaProcessed
 from services.posts.events import ArchivedPostsRead, PostBecameVisible, PostDeleted
+from services.privacy.events import UserBlocked, UserMuted
 from services.social.events import FollowAdded, FollowRemoved
 from services.timeline.events import FamousPostPublished, FanoutFinished, PostPushed, PostUnpushed
 
@@ -60,6 +61,12 @@ def wire_reactions(services: Services) -> None:
     bus.subscribe(FollowAdded, lambda e: notifications.on_follow(e.follower_id, e.followee_id))
     bus.subscribe(FollowRemoved, lambda e: notifications.on_follow(e.follower_id, e.followee_id))
 
+    # Privacy: a block already cut the follow edges (whose reactions sweep the feeds); open
+    # screens drop the other side's posts, and the muter's drop the muted author's
+    bus.subscribe(UserBlocked, lambda e: live.author_removed_for_user(e.blocker_id, e.blocked_id))
+    bus.subscribe(UserBlocked, lambda e: live.author_removed_for_user(e.blocked_id, e.blocker_id))
+    bus.subscribe(UserMuted, lambda e: live.author_removed_for_user(e.muter_id, e.muted_id))
+
     # Engagement: notifications (counts move through `counters`)
     bus.subscribe(LikeAdded, lambda e: notifications.on_like(e.post_id, e.user_id, e.post_author_id))
     bus.subscribe(LikeRemoved, lambda e: notifications.on_like(e.post_id, e.user_id, e.post_author_id))
@@ -69,6 +76,10 @@ def wire_reactions(services: Services) -> None:
     # Accounts: the people index (a new account is findable at once)
     bus.subscribe(AccountCreated, lambda e: services.search.index_user(e.user_id))
     bus.subscribe(ProfileUpdated, lambda e: services.search.index_user(e.user_id))
+    # An account that turned public approves its pending follow requests
+    bus.subscribe(
+        ProfileUpdated, lambda e: services.privacy.on_profile_updated(e.user_id, made_public=e.made_public)
+    )
 
     # Ranking signals: one pipelined Redis call each, made inline because enqueueing a job costs more
     signals = services.signals

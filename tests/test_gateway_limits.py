@@ -23,7 +23,17 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.multiprocess
 
-BUDGETS = {"read": 6, "anon": 8, "post": 3, "like": 4, "comment": 3, "follow": 3, "account": 5, "upload": 2}
+BUDGETS = {
+    "read": 6,
+    "anon": 8,
+    "post": 3,
+    "like": 4,
+    "comment": 3,
+    "follow": 3,
+    "account": 5,
+    "upload": 2,
+    "report": 2,
+}
 VIEWER = "query Viewer { viewer { username } }"
 ADD_COMMENT = "mutation($p: ID!, $t: String!) { addComment(postId: $p, text: $t) { errors { code } } }"
 USERNAME_FAILURES = 6
@@ -297,6 +307,21 @@ async def test_upload_requests_have_their_own_budget(clients: Any) -> None:
     for _ in range(BUDGETS["upload"]):
         assert (await client.post(request, token=user.token)).json()["data"]["requestUpload"]["errors"] == []
     assert_refused(await client.post(request, token=user.token))
+
+
+async def test_reports_have_their_own_budget_and_repeats_are_charged_too(clients: Any) -> None:
+    client = clients()
+    reporter, target = await new_user(client), await new_user(client)
+    report = "mutation($u: ID!) { reportUser(userId: $u, reason: SPAM) { reported errors { code } } }"
+    outcomes = []
+    for _ in range(BUDGETS["report"]):
+        response = await client.post(report, {"u": target.id}, token=reporter.token)
+        outcomes.append(response.json()["data"]["reportUser"]["reported"])
+    assert outcomes == [True, False], "kept once per reporter and target"
+    assert_refused(await client.post(report, {"u": target.id}, token=reporter.token))
+    # Blocks and mutes spend the follow budget, not the report budget
+    block = "mutation($u: ID!) { block(userId: $u) { changed errors { code } } }"
+    assert (await client.post(block, {"u": target.id}, token=reporter.token)).status_code == 200
 
 
 async def test_a_costly_query_is_refused_before_it_runs_on_either_process(clients: Any) -> None:

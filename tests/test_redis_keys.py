@@ -60,6 +60,7 @@ from services.live.channels import watch_key
 from services.media.processing import MEDIA_EVENTS
 from services.posts.service import post_key
 from services.posts.store import CEILING_KEY
+from services.privacy.relations import relation_key, relation_version_key
 from services.ranking.signals import Engagement, affinity_key, velocity_key, visit_gate_key
 from services.ranking.snapshots import SLOTS, shown_key, snapshot_key, snapshot_seq_key
 from services.timeline.fanout import pending_key
@@ -125,6 +126,8 @@ PATTERNS: dict[Callable[..., str], tuple[Any, ...]] = {
     snapshot_key: (7, 0),
     snapshot_seq_key: (7,),
     shown_key: (7,),
+    relation_key: ("blocks", 7),
+    relation_version_key: ("blocks", 7),
 }
 # Fixed keys, each used alone or with its group below.
 CONSTANTS = {
@@ -182,6 +185,16 @@ def tagged_followed_tags(user_id: int) -> list[str]:
     return [followed_tags_key(user_id), followed_tags_version_key(user_id)]
 
 
+def tagged_relations(user_id: int) -> list[str]:
+    """relations._FILL (a set and its version) and the policy's SMISMEMBERs in one turn: whom a
+    user blocked, who blocked them, whom they muted."""
+    return [
+        key(prefix, user_id)
+        for prefix in ("blocks", "blocksby", "mutes")
+        for key in (relation_key, relation_version_key)
+    ]
+
+
 def tagged_rankings(user_id: int) -> list[str]:
     """snapshots._SAVE (counter, shown set, every slot) and _READ (one slot, shown set)."""
     return [snapshot_seq_key(user_id), shown_key(user_id)] + [snapshot_key(user_id, s) for s in range(SLOTS)]
@@ -202,6 +215,7 @@ GROUPS: dict[str, Callable[[int], list[str]]] = {
     "sign-ins": tagged_sign_ins,
     "tag window": tagged_tag_window,
     "followed tags": tagged_followed_tags,
+    "relations": tagged_relations,
     "rankings": tagged_rankings,
     "visits": tagged_visits,
 }
@@ -219,6 +233,7 @@ TAGS = {
     "sign-ins": hashlib.sha256(b"user7").hexdigest()[:32],
     "tag window": "tag7",
     "followed tags": "7",
+    "relations": "7",
     "rankings": "7",
     "visits": "7",
 }

@@ -12,6 +12,9 @@ PRIVATE_FIELDS = {
     "unreadNotificationCount": "unreadNotificationCount",
     "followedHashtags": "followedHashtags(first: 3) { edges { node { name } } }",
     "suggestedUsers": "suggestedUsers(first: 3) { edges { reason } }",
+    "followRequests": "followRequests(first: 3) { edges { node { username } } }",
+    "blockedUsers": "blockedUsers(first: 3) { edges { node { username } } }",
+    "mutedUsers": "mutedUsers(first: 3) { edges { node { username } } }",
 }
 # Root fields anyone may read, signed in or not
 PUBLIC_QUERIES = {
@@ -24,6 +27,23 @@ MUTATIONS = {
     "markNotificationsRead": "mutation { markNotificationsRead { unreadCount errors { code } } }",
     "followHashtag": 'mutation { followHashtag(name: "tea") { changed errors { code } } }',
     "unfollowHashtag": 'mutation { unfollowHashtag(name: "tea") { changed errors { code } } }',
+}
+# Mutations on another user that need a signed-in user (the target is filled in per test)
+USER_MUTATIONS = {
+    name: f"mutation($u: ID!) {{ {name}(userId: $u) {{ changed errors {{ code }} }} }}"
+    for name in (
+        "approveFollowRequest",
+        "rejectFollowRequest",
+        "cancelFollowRequest",
+        "block",
+        "unblock",
+        "mute",
+        "unmute",
+    )
+}
+REPORTS = {
+    "reportPost": "mutation($p: ID!) { reportPost(postId: $p, reason: SPAM) { reported errors { code } } }",
+    "reportUser": "mutation($u: ID!) { reportUser(userId: $u, reason: SPAM) { reported errors { code } } }",
 }
 
 
@@ -55,3 +75,28 @@ async def test_mutations_need_a_signed_in_user(api: Api, name: str) -> None:
     assert anonymous["errors"] == [{"code": "UNAUTHENTICATED"}]
     user = await api.new_user("actor")
     assert (await api.gql(MUTATIONS[name], token=user.token))[name]["errors"] == []
+
+
+@pytest.mark.parametrize("name", sorted(USER_MUTATIONS))
+async def test_privacy_mutations_need_a_signed_in_user(api: Api, name: str) -> None:
+    target, actor = await api.new_user("target"), await api.new_user("actor")
+    anonymous = (await api.gql(USER_MUTATIONS[name], {"u": target.id}))[name]
+    assert anonymous["errors"] == [{"code": "UNAUTHENTICATED"}]
+    signed_in = (await api.gql(USER_MUTATIONS[name], {"u": target.id}, token=actor.token))[name]
+    assert signed_in["errors"] == []
+    # Nothing was pending, blocked or muted before, so only block and mute change anything
+    assert signed_in["changed"] is (name in {"block", "mute"})
+
+
+@pytest.mark.parametrize("name", sorted(REPORTS))
+async def test_reports_need_a_signed_in_user(api: Api, name: str) -> None:
+    author, reporter = await api.new_user("author"), await api.new_user("reporter")
+    post_id = (await api.gql('mutation { createPost(caption: "hi") { post { id } } }', token=author.token))[
+        "createPost"
+    ]["post"]["id"]
+    variables = {"p": post_id} if name == "reportPost" else {"u": author.id}
+    assert (await api.gql(REPORTS[name], variables))[name]["errors"] == [{"code": "UNAUTHENTICATED"}]
+    assert (await api.gql(REPORTS[name], variables, token=reporter.token))[name] == {
+        "reported": True,
+        "errors": [],
+    }

@@ -47,6 +47,17 @@ VIEWER_DEPENDENT_FIELDS = frozenset(
         ("User", "followedHashtags"),
         ("User", "suggestedUsers"),
         ("Hashtag", "viewerFollows"),
+        # What the privacy policy (services/privacy/policy.py) filters per viewer: a private
+        # account's lists and posts, and the people on either side of a block
+        ("User", "followers"),
+        ("User", "following"),
+        ("User", "viewerHasRequestedFollow"),
+        ("User", "followRequests"),
+        ("User", "blockedUsers"),
+        ("User", "mutedUsers"),
+        ("Post", "likers"),
+        ("Post", "comments"),
+        ("Hashtag", "posts"),
     }
 )
 SHARE_KEY_FIELDS = frozenset({("Post", "viewerHasLiked")})

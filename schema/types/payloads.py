@@ -43,12 +43,16 @@ class DeletePostPayload:
 class FollowPayload:
     user: User | None = strawberry.field(default=None, description="The user followed or unfollowed.")
     changed: bool = strawberry.field(default=False, description="False when the edge was already as asked.")
+    requested: bool = strawberry.field(
+        default=False,
+        description="True when the account is private: a follow request is pending instead of an edge.",
+    )
     errors: list[UserError] = strawberry.field(default_factory=list)
 
     @classmethod
     def for_change(cls, change: Change[UserRecord]) -> FollowPayload:
         user = User.from_record(change.target) if change.target is not None else None
-        return cls(user=user, changed=change.changed)
+        return cls(user=user, changed=change.changed, requested=change.requested)
 
 
 @strawberry.type

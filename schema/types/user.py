@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from resolvers import graph, hashtags, notifications, people, ranked_timeline, timelines, user_fields
+from resolvers import graph, hashtags, notifications, people, privacy, ranked_timeline, timelines, user_fields
 from resolvers.context import Info
 from resolvers.cursors import encode_cursor
 from resolvers.global_ids import to_global_id
@@ -63,6 +63,9 @@ class User(Node):
         description="The profile photo, in the same variants as a post's photos (set with "
         "updateProfile(avatarUploadId)); null when none was chosen."
     )
+    is_private: bool = strawberry.field(
+        description="Whether only approved followers see this account's posts, followers and following."
+    )
 
     @classmethod
     def from_record(cls, record: UserRecord) -> User:
@@ -74,6 +77,7 @@ class User(Node):
             bio=record.bio,
             created_at=record.created_at,
             avatar=Media.from_item(MediaItem.from_document(record.avatar)) if record.avatar else None,
+            is_private=record.is_private,
         )
 
     @strawberry.field
@@ -96,15 +100,22 @@ class User(Node):
     async def follows_viewer(self, info: Info) -> bool:
         return await user_fields.follows_viewer(info, self.row_id)
 
-    @strawberry.field(description="This user's posts, newest first (the user timeline).")
+    @strawberry.field(description="Whether the signed-in user has asked to follow this private account.")
+    async def viewer_has_requested_follow(self, info: Info) -> bool:
+        return await privacy.viewer_requested_follow(info, self.row_id)
+
+    @strawberry.field(
+        description="This user's posts, newest first (the user timeline). Empty for a private account "
+        "the viewer does not follow, and across a block."
+    )
     async def posts(self, info: Info, first: int, after: str | None = None) -> PostConnectionRef:
         return post_types.post_connection(await timelines.user_timeline(info, self.row_id, first, after))
 
-    @strawberry.field(description="Who follows this user, most recent first.")
+    @strawberry.field(description="Who follows this user, most recent first (empty as `posts` is).")
     async def followers(self, info: Info, first: int, after: str | None = None) -> UserConnectionRef:
         return user_connection(await graph.followers(info, self.row_id, first, after))
 
-    @strawberry.field(description="Who this user follows, most recent first.")
+    @strawberry.field(description="Who this user follows, most recent first (empty as `posts` is).")
     async def following(self, info: Info, first: int, after: str | None = None) -> UserConnectionRef:
         return user_connection(await graph.following(info, self.row_id, first, after))
 
@@ -155,6 +166,18 @@ class User(Node):
     )
     async def suggested_users(self, info: Info, first: int) -> SuggestedUserConnectionRef:
         return people_types.suggestion_connection(await people.suggested_users(info, self.row_id, first))
+
+    @strawberry.field(description="Pending requests to follow this private account. Only as `viewer`.")
+    async def follow_requests(self, info: Info, first: int, after: str | None = None) -> UserConnectionRef:
+        return user_connection(await privacy.follow_requests(info, self.row_id, first, after))
+
+    @strawberry.field(description="Users this user blocked, most recent first. Only as `viewer`.")
+    async def blocked_users(self, info: Info, first: int, after: str | None = None) -> UserConnectionRef:
+        return user_connection(await privacy.blocked_users(info, self.row_id, first, after))
+
+    @strawberry.field(description="Users this user muted, most recent first. Only as `viewer`.")
+    async def muted_users(self, info: Info, first: int, after: str | None = None) -> UserConnectionRef:
+        return user_connection(await privacy.muted_users(info, self.row_id, first, after))
 
 
 def user_connection(page: EdgePage[UserRecord]) -> UserConnection:

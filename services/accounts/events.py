@@ -14,9 +14,10 @@ class AccountCreated(DomainEvent):
 
 @dataclass(frozen=True, slots=True)
 class ProfileUpdated(DomainEvent):
-    """A profile's public fields (display name, bio) changed."""
+    """A profile changed: its public fields (display name, bio) or whether it is private."""
 
     user_id: int
+    made_public: bool = False  # it was private and is not any more
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,8 @@ class UserRecord:
     created_at: datetime
     # The profile photo as its media item's document (services.posts.records.MediaItem), or None
     avatar: dict[str, Any] | None = None
+    # Posts, followers and following only for approved followers (services/privacy/policy.py)
+    is_private: bool = False
 
     def to_cache(self) -> bytes:
         data = asdict(self)
@@ -70,6 +72,7 @@ class UserRecord:
             bio=document.get("bio", ""),
             created_at=document["created_at"].astimezone(UTC),
             avatar=document.get("avatar"),
+            is_private=bool(document.get("is_private", False)),
         )
 
 
@@ -222,7 +225,9 @@ class UserService:
                     for document in documents:
                         record = UserRecord.from_document(document)
                         found[record.id] = record
-                        pipe.set(user_key(record.id), record.to_cache(), ex=_CACHE_TTL_S)
+                        # NX: a fill read before a profile change must not overwrite the fresh
+                        # record that update_profile wrote (a stale `is_private` would leak)
+                        pipe.set(user_key(record.id), record.to_cache(), ex=_CACHE_TTL_S, nx=True)
                     await pipe.execute()
         return [found.get(uid) for uid in user_ids]
 
@@ -255,8 +260,10 @@ class UserService:
         by_name = {row["username"]: row["_id"] for row in rows}
         return [by_name[name] for name in wanted if name in by_name]
 
-    async def update_profile(self, user_id: int, display_name: str | None, bio: str | None) -> UserRecord:
-        changes: dict[str, str] = {}
+    async def update_profile(
+        self, user_id: int, display_name: str | None, bio: str | None, *, is_private: bool | None = None
+    ) -> UserRecord:
+        changes: dict[str, str | bool] = {}
         if display_name is not None:
             display = _validate_text(display_name, MAX_DISPLAY_NAME, "displayName")
             if not display:
@@ -264,13 +271,26 @@ class UserService:
             changes["display_name"] = display
         if bio is not None:
             changes["bio"] = _validate_text(bio, MAX_BIO, "bio")
-        if changes:
-            await self._users.update_one({"_id": user_id}, {"$set": changes})
-            await self._redis.delete(user_key(user_id))
-            await self._bus.publish(ProfileUpdated(user_id))
-        record = await self.get(user_id)
-        if record is None:
+        before = await self._users.find_one({"_id": user_id}, {"is_private": 1})
+        if before is None:
             raise DomainError(ErrorCode.NOT_FOUND, "user not found")
+        was_private = bool(before.get("is_private", False))
+        if is_private is not None and is_private != was_private:
+            changes["is_private"] = is_private
+        if not changes:
+            record = await self.get(user_id)
+            if record is None:
+                raise DomainError(ErrorCode.NOT_FOUND, "user not found")
+            return record
+        await self._users.update_one({"_id": user_id}, {"$set": changes})
+        document = await self._users.find_one({"_id": user_id}, {"password_hash": 0})
+        if document is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "user not found")
+        record = UserRecord.from_document(document)
+        # Written, not deleted: cache fills are NX, so a fill that read the old document cannot
+        # land after this and keep an account public in the cache once it turned private
+        await self._redis.set(user_key(user_id), record.to_cache(), ex=_CACHE_TTL_S)
+        await self._bus.publish(ProfileUpdated(user_id, made_public=was_private and not record.is_private))
         return record
 
     async def set_avatar(

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from services.foundation.events import EventBus
     from services.foundation.ids import IdGenerator
     from services.posts.service import PostService
+    from services.privacy.policy import VisibilityPolicy
 
 MAX_COMMENT = 2200
 
@@ -55,8 +56,10 @@ class CommentService:
         posts: PostService,
         counters: CounterService,
         *,
+        policy: VisibilityPolicy,
         bus: EventBus,
     ) -> None:
+        self._policy = policy
         self._bus = bus
         self._comments = db["comments"]
         self._ids = ids
@@ -75,6 +78,8 @@ class CommentService:
                 ErrorCode.TEXT_TOO_LONG, f"comments are at most {MAX_COMMENT} characters", "text"
             )
         post = await self._posts.require_interactive(post_id)
+        if not await self._policy.can_interact(author_id, post.author_id):
+            raise not_found("post", "postId")  # private or blocked: as if it did not exist
         document = {
             "_id": self._ids.next_id(),
             "post_id": post_id,

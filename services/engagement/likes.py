@@ -19,6 +19,7 @@ from services.counters.service import POST
 from services.engagement.events import LikeAdded, LikeRemoved
 from services.foundation.clock import utc_now
 from services.foundation.counting import count_grouped
+from services.foundation.errors import not_found
 from services.foundation.ids import MAX_ID, id_floor_for
 from services.foundation.pagination import Page
 from services.foundation.turn_batch import TurnBatch
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from services.foundation.events import EventBus
     from services.foundation.ids import IdGenerator
     from services.posts.service import PostService
+    from services.privacy.policy import VisibilityPolicy
 
 _DUPLICATE_KEY = 11000
 
@@ -67,9 +69,11 @@ class LikeService:
         posts: PostService,
         counters: CounterService,
         *,
+        policy: VisibilityPolicy,
         bus: EventBus,
         turns: TurnBatch | None = None,
     ) -> None:
+        self._policy = policy
         self._bus = bus
         self._redis = redis
         # Batched with the other reads of this turn
@@ -92,6 +96,8 @@ class LikeService:
     async def like(self, user_id: int, post_id: int) -> bool:
         """Like a post; False when the user already liked it."""
         post = await self._posts.require_interactive(post_id)
+        if not await self._policy.can_interact(user_id, post.author_id):
+            raise not_found("post", "postId")  # private or blocked: as if it did not exist
         document = {
             "_id": like_id(post_id, user_id),
             "seq": self._ids.next_id(),

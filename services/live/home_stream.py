@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from aperture.settings import Settings
     from services.live.hub import LiveHub, LiveSubscription
     from services.posts.service import PostService
+    from services.privacy.policy import VisibilityPolicy
     from services.timeline.home import HomeTimeline
     from services.timeline.presence import PresenceService
     from services.timeline.user_classes import UserClassService
@@ -121,7 +122,9 @@ class HomeStream:
         presence: PresenceService,
         classes: UserClassService,
         hub: LiveHub,
+        policy: VisibilityPolicy,
     ) -> None:
+        self._policy = policy
         self._settings = settings
         self._home = home
         self._posts = posts
@@ -207,7 +210,13 @@ class HomeStream:
                 record = message.get("record")  # prefetched once per process by the hub
                 if not isinstance(record, PostRecord):
                     (record,) = await self._posts.get_many([post_id])
-                if record is not None and record.is_visible:
+                if (
+                    record is not None
+                    and record.is_visible
+                    # Muted, blocked either way, or private and not followed: silently not shown
+                    and record.author_id
+                    in await self._policy.visible_authors(viewer_id, [record.author_id], home=True)
+                ):
                     events = _added([record])
                     visible_at = message.get("visibleAt")
                     events[0].visible_at = float(visible_at) if isinstance(visible_at, (int, float)) else None

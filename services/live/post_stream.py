@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from services.live.channels import LiveEvents
     from services.live.hub import LiveHub
     from services.posts.service import PostService
+    from services.privacy.policy import VisibilityPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +32,15 @@ class PostLiveState:
 
 class PostStream:
     def __init__(
-        self, *, posts: PostService, counters: CounterService, live: LiveEvents, hub: LiveHub
+        self,
+        *,
+        posts: PostService,
+        counters: CounterService,
+        live: LiveEvents,
+        hub: LiveHub,
+        policy: VisibilityPolicy,
     ) -> None:
+        self._policy = policy
         self._posts = posts
         self._counters = counters
         self._live = live
@@ -41,7 +49,11 @@ class PostStream:
     async def open(self, post_id: int, viewer_id: int | None) -> AsyncGenerator[PostLiveState, None]:
         """The post's state now, then after every change; ends with `deleted` if it is deleted."""
         record = await self._posts.get(post_id)
-        if record is None or not record.visible_to(viewer_id):
+        if (
+            record is None
+            or not record.visible_to(viewer_id)
+            or not await self._policy.can_see(viewer_id, record.author_id)
+        ):
             raise not_found("post", "id")
         subscription = await self._hub.open([post_channel(post_id)], coalesce=True)
         watching = asyncio.create_task(self._live.watch_post(post_id))

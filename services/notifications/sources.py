@@ -13,11 +13,14 @@ from services.notifications.records import Contribution, NotificationKind
 from services.posts import text
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from services.accounts.users import UserService
     from services.engagement.comments import CommentService
     from services.engagement.likes import LikeService
     from services.posts.records import PostRecord
     from services.posts.service import PostService
+    from services.privacy.policy import VisibilityPolicy
     from services.social.follows import FollowService
 
 
@@ -50,7 +53,9 @@ class Contributions:
         likes: LikeService,
         comments: CommentService,
         follows: FollowService,
+        policy: VisibilityPolicy,
     ) -> None:
+        self._policy = policy
         self._users = users
         self._posts = posts
         self._likes = likes
@@ -60,6 +65,17 @@ class Contributions:
     async def _visible_post(self, post_id: int) -> PostRecord | None:
         post = await self._posts.get(post_id)
         return post if post is not None and post.is_visible else None
+
+    async def _reachable(self, actor_id: int, author_id: int, mentioned: Sequence[int]) -> list[int]:
+        """The mentioned people a mention notifies: not blocked either way with whoever
+        mentioned them, and able to see the post's author (a private account's post notifies
+        only its approved followers)."""
+        unblocked = await self._policy.unblocked(actor_id, mentioned)
+        return [
+            user_id
+            for user_id in mentioned
+            if user_id in unblocked and await self._policy.can_see(user_id, author_id)
+        ]
 
     async def of_like(self, post_id: int, user_id: int) -> list[Contribution]:
         post = await self._visible_post(post_id)
@@ -91,7 +107,11 @@ class Contributions:
             )
         ]
         # The post's author already hears of the comment itself: one notification, not two
-        mentioned = await self._users.ids_for_usernames(text.mentions(comment.text))
+        mentioned = await self._reachable(
+            comment.author_id,
+            post.author_id,
+            await self._users.ids_for_usernames(text.mentions(comment.text)),
+        )
         made += [
             Contribution(
                 source,
@@ -124,6 +144,6 @@ class Contributions:
         return _not_to_self(
             [
                 Contribution(source, user_id, kind, post.author_id, post.id, post.created_at, post_id)
-                for user_id in post.mention_ids
+                for user_id in await self._reachable(post.author_id, post.author_id, post.mention_ids)
             ]
         )

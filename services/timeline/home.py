@@ -24,6 +24,7 @@ from services.timeline.feed_store import BUILDING_FLOOR
 if TYPE_CHECKING:
     from aperture.settings import Settings
     from services.posts.service import PostRecord, PostService
+    from services.privacy.policy import VisibilityPolicy
     from services.social.follows import FollowService
     from services.timeline.feed_store import FeedStore, Window
     from services.timeline.follower_index import FollowerIndex
@@ -81,8 +82,10 @@ class HomeTimeline:
         posts: PostService,
         follows: FollowService,
         follower_index: FollowerIndex,
+        policy: VisibilityPolicy,
         extra_sources: Sequence[CandidateSource] = (),
     ) -> None:
+        self._policy = policy
         self._follower_index = follower_index
         self._settings = settings
         self._extra_sources = tuple(extra_sources)
@@ -123,7 +126,9 @@ class HomeTimeline:
             if before != after:
                 sources = await self._read_sources(viewer_id, before, want)
             candidates = await self._candidates(viewer_id, sources, before, want)
-            visible += [item for item in await fetch(candidates) if item is not None]
+            visible += [
+                item for item in await self._fetch_admitted(viewer_id, candidates, fetch) if item is not None
+            ]
             if len(candidates) < want:
                 exhausted = True
                 break
@@ -131,6 +136,27 @@ class HomeTimeline:
                 break
             before = candidates[-1].post_id
         return Page(items=visible[:first], has_next=len(visible) > first or not exhausted)
+
+    async def _fetch_admitted(
+        self, viewer_id: int, candidates: list[Candidate], fetch: Fetch[T]
+    ) -> list[T | None]:
+        """What `fetch` makes of the candidates, None where the viewer may not see the author or
+        muted them (services/privacy). The policy's reads are gathered with the fetch's, so they
+        share its Redis round trip; posts offered without their author (followed hashtags) are
+        looked up in the post cache first."""
+        unknown = [c.post_id for c in candidates if c.author_id is None]
+        authors = {c.post_id: c.author_id for c in candidates if c.author_id is not None}
+        for record in await self._posts.get_many(unknown) if unknown else []:
+            if record is not None:
+                authors[record.id] = record.author_id
+        shown = [Candidate(c.post_id, authors.get(c.post_id)) for c in candidates]
+        items, allowed = await asyncio.gather(
+            fetch(shown), self._policy.visible_authors(viewer_id, list(set(authors.values())), home=True)
+        )
+        return [
+            item if c.author_id is None or c.author_id in allowed else None
+            for c, item in zip(shown, items, strict=True)
+        ]
 
     async def _visible_records(self, candidates: Sequence[Candidate]) -> list[PostRecord | None]:
         records = await self._posts.get_many([candidate.post_id for candidate in candidates])
@@ -185,7 +211,11 @@ class HomeTimeline:
             if record is not None:
                 authors[record.id] = record.author_id
         floor = max([floor, *(ids[-1] - 1 for ids in extra if len(ids) >= limit)])
-        above = sorted((post_id for post_id in authors if post_id > floor), reverse=True)
+        allowed = await self._policy.visible_authors(viewer_id, list(set(authors.values())), home=True)
+        above = sorted(
+            (post_id for post_id, author_id in authors.items() if post_id > floor and author_id in allowed),
+            reverse=True,
+        )
         full = [window.ids for window in [feed, *windows.values()]] + list(extra)
         # Older posts may exist below the floor, past what the sources together offer here, or
         # below a source that offered all it was asked for

@@ -17,6 +17,7 @@ from services.foundation.ids import MAX_ID, IdGenerator
 from services.posts.service import PostService, PostStatus
 from services.posts.store import PostStore
 from services.social.follows import FollowService
+from tests.contract.privacy_graph import privacy_graph
 
 
 class NoQueue:
@@ -59,8 +60,10 @@ async def graph(contract_db: Any, contract_redis: Any) -> dict[str, Any]:
         bus=bus,
     )
     follows = FollowService(contract_db, ids, users, counters, bus=bus)
-    likes = LikeService(contract_db, contract_redis, ids, posts, counters, bus=bus)
-    comments = CommentService(contract_db, ids, posts, counters, bus=bus)
+    privacy = privacy_graph(contract_db, contract_redis, ids, users, follows, bus)
+    policy = privacy.policy
+    likes = LikeService(contract_db, contract_redis, ids, posts, counters, policy=policy, bus=bus)
+    comments = CommentService(contract_db, ids, posts, counters, policy=policy, bus=bus)
     services: dict[str, Any] = {
         "users": users,
         "counters": counters,
@@ -70,7 +73,7 @@ async def graph(contract_db: Any, contract_redis: Any) -> dict[str, Any]:
         "comments": comments,
     }
     register_exact_counts(counters, posts, follows, likes, comments)
-    for service in services.values():
+    for service in [*services.values(), privacy.privacy]:
         await service.ensure_indexes()
     names = ["ann", "ben", "cat", "dan"]
     services["people"] = {name: (await users.sign_up(name, "password-1", None)).id for name in names}

@@ -21,6 +21,7 @@ from services.notifications.store import NotificationStore
 from services.posts.service import PostService
 from services.posts.store import PostStore
 from services.social.follows import FollowService
+from tests.contract.privacy_graph import privacy_graph
 from tests.contract.test_social_contract import NoQueue, register_exact_counts
 
 
@@ -35,12 +36,14 @@ async def world(contract_db: Any, contract_redis: Any) -> dict[str, Any]:
     store = PostStore(contract_db, contract_db.client["archive_" + contract_db.name], contract_redis)
     posts = PostService(store, contract_redis, ids, users, counters, bus=bus)
     follows = FollowService(contract_db, ids, users, counters, bus=bus)
-    likes = LikeService(contract_db, contract_redis, ids, posts, counters, bus=bus)
-    comments = CommentService(contract_db, ids, posts, counters, bus=bus)
+    privacy = privacy_graph(contract_db, contract_redis, ids, users, follows, bus)
+    policy = privacy.policy
+    likes = LikeService(contract_db, contract_redis, ids, posts, counters, policy=policy, bus=bus)
+    comments = CommentService(contract_db, ids, posts, counters, policy=policy, bus=bus)
     notifications = NotificationService(
         store=NotificationStore(contract_db, ids),
         contributions=Contributions(
-            users=users, posts=posts, likes=likes, comments=comments, follows=follows
+            users=users, posts=posts, likes=likes, comments=comments, follows=follows, policy=policy
         ),
         counters=counters,
         queue=NoQueue(),  # type: ignore[arg-type]
@@ -48,7 +51,8 @@ async def world(contract_db: Any, contract_redis: Any) -> dict[str, Any]:
         groups_kept=3,
     )
     tags = HashtagFollows(contract_db, contract_redis, ids)
-    for service in (users, posts, follows, likes, comments, notifications, tags):
+    # The privacy collections too: the stand-in on SQLite must not open a new file mid-test
+    for service in (users, posts, follows, privacy.privacy, likes, comments, notifications, tags):
         await service.ensure_indexes()
     register_exact_counts(counters, posts, follows, likes, comments)
     counters.register_exact(NOTICE, "activities", notifications.exact_counts)

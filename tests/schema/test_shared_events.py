@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     RunJobs = Callable[[], Awaitable[int]]
 
 SHARED = """subscription($after: String) { homeTimelineUpdates(after: $after) {
-  type cursor post { id caption likeCount viewerHasLiked author { username } comments(first: 2) { edges { node { text } } } }
+  type cursor post { id caption likeCount commentCount viewerHasLiked author { username } hashtags }
 } }"""
 PERSONAL = """subscription { homeTimelineUpdates {
   type post { id viewerHasLiked author { username followsViewer viewerFollows } }
@@ -96,7 +96,15 @@ def _shared_renders() -> float:
 
 def _viewer_readers() -> set[str]:
     """Names of the resolver functions that read who is asking, directly or through another."""
-    direct_markers = ("viewer_id", "require_viewer", "viewer_has_liked", "viewer_follows", "follows_viewer")
+    direct_markers = (
+        "viewer_id",
+        "require_viewer",
+        "viewer_has_liked",
+        "viewer_follows",
+        "follows_viewer",
+        "viewer_requested_follow",
+        "privacy.",  # the visibility policy answers per viewer
+    )
     functions: dict[str, ast.AST] = {}
     for path in Path(resolvers.__file__).parent.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
