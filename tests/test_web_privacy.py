@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from playwright.async_api import Browser, Page, expect
 
-from tests.browser import DESKTOP, PHONE, Watch, sign_in, watched_tab
+from tests.browser import PHONE, Watch, sign_in, watched_tab
 from tests.helpers import PASSWORD, Api, TestUser, create_post, follow
 from tests.web_data import relate
 
@@ -134,7 +134,11 @@ async def test_muting_clears_the_home_feed_and_reports_are_confirmed(
     browser: Browser, server_url: str, api: Api
 ) -> None:
     watch = Watch()
-    reader, loud, friend = await api.new_user("reader"), await api.new_user("loud"), await api.new_user("friend")
+    reader, loud, friend = (
+        await api.new_user("reader"),
+        await api.new_user("loud"),
+        await api.new_user("friend"),
+    )
     await create_post(api, loud, "buy my course")
     await create_post(api, friend, "sunset from the pier")
     await follow(api, reader, loud)
