@@ -60,7 +60,9 @@ async def test_a_private_account_approves_a_request_and_the_follower_then_sees_t
     await expect(mine.get_by_test_id("feed-end")).to_have_text("No one is waiting for approval.")
     await button.click()
     await expect(button).to_have_text("Requested")
+    await expect(theirs.get_by_test_id("private-notice")).to_contain_text("waiting for")
     await theirs.reload()
+    await expect(theirs.get_by_test_id("follow-button")).to_have_text("Requested")
     await expect(theirs.get_by_test_id("private-notice")).to_contain_text("waiting for")
 
     # The owner finds the request from notifications (with its count) and approves it

@@ -71,7 +71,14 @@ function profileHead(user, relation, shown, refresh) {
   let actions;
   if (mine) actions = ownActions(user);
   else if (relation.blocked) actions = [unblockButton(user, refresh)];
-  else actions = [followButton(user, (changed) => followers.set(changed.followerCount))];
+  else {
+    actions = [followButton(user, (changed) => {
+      followers.set(changed.followerCount);
+      // A request sent or withdrawn: the private notice says which
+      const shownNotice = document.querySelector('[data-testid="private-notice"]');
+      if (shownNotice) shownNotice.replaceWith(notice(changed, relation));
+    })];
+  }
   return h('div', { class: 'card profile-head', 'data-testid': 'profile' },
     avatar(user, 'large'),
     h('div', { class: 'who' },
