@@ -88,6 +88,7 @@ async def test_relations_answer_for_ids_as_mongodb_returns_them_over_the_pipelin
     )
     ann, ben, cat = (world["people"][n] for n in ("ann", "ben", "cat"))
     assert await blocks.add(ann, ben)
+    assert blocks.incoming is not None
     for _ in range(2):
         found = await asyncio.wait_for(
             blocks.which(blocks.outgoing, ann, [Int64(ben), Int64(cat)]), timeout=10
