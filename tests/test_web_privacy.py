@@ -108,7 +108,7 @@ async def test_blocking_from_the_more_menu_by_keyboard_ends_the_follow_and_hides
     await mine.keyboard.press("ArrowUp")
     await mine.keyboard.press("Enter")
     await expect(mine.get_by_test_id("blocked-notice")).to_contain_text(f"You blocked @{pest.username}")
-    await expect(mine.get_by_test_id("unblock-button")).to_be_visible()
+    await expect(mine.get_by_test_id("unblock-button")).to_be_focused()
     await expect(mine.get_by_test_id("follow-button")).to_have_count(0)
 
     # The blocked person no longer follows, and sees neither the blocker's posts nor profile

@@ -128,7 +128,16 @@ export function profileView(username) {
     const relation = mine ? { blocked: false, muted: false } : await relationsTo(user.id);
     if (result.dead) return;
     const shown = !relation.blocked && (mine || !user.isPrivate || user.viewerFollows);
-    const refresh = () => { result.grid?.dispose(); result.grid = null; root.replaceChildren(); loadUser(username, root, result, build); };
+    // Painted again after a block or unblock; focus goes to what replaced the menu's button
+    const refresh = () => {
+      result.grid?.dispose();
+      result.grid = null;
+      root.replaceChildren();
+      loadUser(username, root, result, async (again) => {
+        await build(again);
+        (root.querySelector('[data-testid="unblock-button"]') ?? root.querySelector('[data-testid="more-button"]'))?.focus();
+      });
+    };
     root.append(profileHead(user, relation, shown, refresh));
     if (!shown) {
       root.append(notice(user, relation));
