@@ -11,7 +11,7 @@ from playwright.async_api import Browser, Page, expect
 from tests.a11y import audit
 from tests.browser import DESKTOP, PHONE, Watch, sign_in, watched_tab
 from tests.helpers import LIKE, PASSWORD, Api, follow
-from tests.web_data import comment, describe, photo_post
+from tests.web_data import comment, describe, make_private, photo_post, relate
 
 if TYPE_CHECKING:
     from tests.web_data import RunJobs
@@ -109,4 +109,66 @@ async def test_keyboard_alone_likes_comments_and_moves_around(
     await page.keyboard.press("Shift+Tab")  # back to the carousel's next button
     await page.keyboard.press("Enter")
     await expect(card.get_by_test_id("carousel-position")).to_have_text("2 / 2")
+    watch.assert_clean()
+
+
+# The privacy and safety pages, as the owner of a private account, and what shows each has loaded
+PRIVACY_PAGES = [
+    ("#/requests", "person"),
+    ("#/settings/privacy", "person"),
+    ("#/u/{me}", "request-count"),
+    ("#/notifications", "request-count"),
+    ("#/u/{hidden}", "private-notice"),
+    ("#/u/{pest}", "blocked-notice"),
+]
+
+
+async def test_privacy_pages_menus_and_the_report_dialog_pass_the_axe_audit(
+    browser: Browser, server_url: str, api: Api, run_jobs: RunJobs
+) -> None:
+    watch = Watch()
+    me, asker, pest, bore, hidden, friend = [
+        await api.new_user(prefix) for prefix in ("me", "asker", "pest", "bore", "hidden", "friend")
+    ]
+    await make_private(api, me)
+    await make_private(api, hidden)
+    await relate(api, asker, "follow", me)
+    await relate(api, me, "block", pest)
+    await relate(api, me, "mute", bore)
+    await follow(api, me, friend)
+    await photo_post(api, friend, run_jobs, "Low tide", [(800, 800)])
+    names = {"me": me.username, "hidden": hidden.username, "pest": pest.username}
+    found: dict[str, Any] = {}
+    for size_name, size, scheme in (
+        ("desktop", DESKTOP, "light"),
+        ("phone", PHONE, "light"),
+        ("dark", DESKTOP, "dark"),
+    ):
+        page = await watched_tab(browser, watch, size)
+        await page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
+        await sign_in(page, server_url, me.username, PASSWORD)
+        for route, ready in PRIVACY_PAGES:
+            await page.goto(f"{server_url}/{route.format(**names)}")
+            await expect(page.get_by_test_id(ready).first).to_be_visible()
+            await audit_into(page, f"{route} {size_name}", found)
+        # A post card's menu, open
+        await page.goto(f"{server_url}/")
+        await page.get_by_test_id("post").get_by_test_id("more-button").click()
+        await expect(page.get_by_role("menuitem", name="Report post")).to_be_visible()
+        await audit_into(page, f"post menu {size_name}", found)
+        # A profile's menu, open, and the report dialog it opens
+        await page.goto(f"{server_url}/#/u/{friend.username}")
+        await page.get_by_role("button", name=f"More options for @{friend.username}").click()
+        await expect(page.get_by_role("menuitem", name="Block")).to_be_visible()
+        await audit_into(page, f"profile menu {size_name}", found)
+        await page.get_by_role("menuitem", name="Report").click()
+        dialog = page.get_by_role("dialog", name=f"Report @{friend.username}")
+        await expect(dialog).to_be_visible()
+        await audit_into(page, f"report dialog {size_name}", found)
+        await dialog.get_by_label("Reason").select_option("SPAM")
+        await dialog.get_by_role("button", name="Send report").click()
+        await expect(dialog.get_by_test_id("report-confirmation")).to_be_visible()
+        await audit_into(page, f"report sent {size_name}", found)
+        await page.close()
+    assert found == {}, json.dumps(found, indent=1)
     watch.assert_clean()

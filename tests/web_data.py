@@ -53,3 +53,18 @@ async def comment(api: Api, user: TestUser, post_id: str, text: str) -> None:
 async def describe(api: Api, user: TestUser, display_name: str, bio: str = "") -> None:
     payload = (await api.gql(PROFILE, {"d": display_name, "b": bio}, token=user.token))["updateProfile"]
     assert payload["errors"] == [], payload
+
+
+SET_PRIVATE = "mutation { updateProfile(isPrivate: true) { errors { code } } }"
+RELATION = "mutation($u: ID!) {{ {name}(userId: $u) {{ errors {{ code }} }} }}"
+
+
+async def make_private(api: Api, user: TestUser) -> None:
+    payload = (await api.gql(SET_PRIVATE, token=user.token))["updateProfile"]
+    assert payload["errors"] == [], payload
+
+
+async def relate(api: Api, user: TestUser, name: str, other: TestUser) -> None:
+    """`name` (follow, block, mute, ...) from `user` to `other`, through the API."""
+    payload = (await api.gql(RELATION.format(name=name), {"u": other.id}, token=user.token))[name]
+    assert payload["errors"] == [], payload

@@ -169,8 +169,15 @@ class PipelinedConnection:
 
     def _write(self, protocol: _Protocol, batch: WireBatch) -> None:
         assert protocol.transport is not None  # noqa: S101 - checked by the callers
+        try:
+            data = b"".join([hiredis.pack_command(command) for command in batch.commands])
+        except TypeError as exc:
+            # An argument hiredis cannot send (None, an int subclass such as bson.Int64): the
+            # batch fails alone. Queued as waiting, it would take the next batch's replies.
+            batch.future.set_exception(exc)
+            return
         protocol.waiting.append(batch)
-        protocol.transport.write(b"".join([hiredis.pack_command(command) for command in batch.commands]))
+        protocol.transport.write(data)
 
     async def _send_after_connecting(self, batch: WireBatch) -> None:
         try:

@@ -138,7 +138,8 @@ class RelationStore:
         request's Redis turn; MongoDB (and a fill) only when the set is not cached."""
         if not user_ids:
             return set()
-        unique = list(dict.fromkeys(user_ids))
+        # Plain ints: ids read back from MongoDB can be bson.Int64, which hiredis refuses to send
+        unique = list(dict.fromkeys(int(user_id) for user_id in user_ids))
         key, version_key = relation_key(side.prefix, owner_id), relation_version_key(side.prefix, owner_id)
         flags, version = await self._turns.commands(
             [("SMISMEMBER", key, SENTINEL, *unique), ("GET", version_key)]
@@ -153,7 +154,7 @@ class RelationStore:
 
     async def _all_of(self, side: Side, owner_id: int) -> set[int]:
         rows = await self._documents.find({side.owner_field: owner_id}, {side.member_field: 1}).to_list(None)
-        return {row[side.member_field] for row in rows}
+        return {int(row[side.member_field]) for row in rows}
 
     async def exists(self, from_id: int, to_id: int) -> bool:
         return bool(await self.which(self.outgoing, from_id, [to_id]))

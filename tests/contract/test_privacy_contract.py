@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
+from bson import Int64
 
 from services.accounts.users import UserService
 from services.counters.service import CounterService
 from services.foundation.events import EventBus
 from services.foundation.ids import IdGenerator
+from services.foundation.turn_batch import TurnBatch
 from services.posts.service import PostService
 from services.posts.store import PostStore
 from services.privacy.follow_requests import FollowRequests
-from services.privacy.relations import relation_key
+from services.privacy.relations import RelationStore, relation_key
 from services.privacy.reports import ReportReason, ReportService, ReportTarget
 from services.social.follows import FollowService
 from tests.contract.privacy_graph import privacy_graph
@@ -71,6 +74,28 @@ async def test_relations_page_and_answer_from_mongodb_and_from_the_cache(world: 
     assert not await blocks.remove(ann, ben)
     assert await blocks.which(blocks.outgoing, ann, [ben, cat]) == {cat}
     assert await blocks.which(blocks.incoming, ben, [ann, dan]) == {dan}
+
+
+async def test_relations_answer_for_ids_as_mongodb_returns_them_over_the_pipelined_wire(
+    world: dict[str, Any], contract_db: Any, contract_redis: Any
+) -> None:
+    # The app's batch goes over the pipelined wire (hiredis), which refuses bson.Int64: ids
+    # read back from MongoDB (a comment's author, a liker) must still be answered, cold and warm
+    turns = TurnBatch(contract_redis)
+    assert turns.pipelined
+    blocks = RelationStore(
+        contract_db, contract_redis, IdGenerator(node=5), name="blocks", reverse=True, turns=turns
+    )
+    ann, ben, cat = (world["people"][n] for n in ("ann", "ben", "cat"))
+    assert await blocks.add(ann, ben)
+    assert blocks.incoming is not None
+    for _ in range(2):
+        found = await asyncio.wait_for(
+            blocks.which(blocks.outgoing, ann, [Int64(ben), Int64(cat)]), timeout=10
+        )
+        assert found == {ben}
+        assert await asyncio.wait_for(blocks.which(blocks.incoming, ben, [Int64(ann)]), timeout=10) == {ann}
+    await turns.aclose()
 
 
 async def test_follow_requests_are_kept_once_and_paged_by_target(world: dict[str, Any]) -> None:

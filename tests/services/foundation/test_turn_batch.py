@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import redis.asyncio as aioredis
+from bson import Int64
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
@@ -99,6 +100,20 @@ async def test_a_caller_that_left_does_not_shift_the_replies_of_the_others(redis
     slow.cancel()
     assert await turns.command("GET", "tb:a") == "1"
     assert await turns.command("GET", "tb:b") == "é"
+    await turns.aclose()
+
+
+async def test_an_argument_it_cannot_send_fails_its_turn_and_leaves_the_connection_in_step(
+    redis: aioredis.Redis,
+) -> None:
+    # An int subclass (bson.Int64, as ids come back from MongoDB) is refused by hiredis: that
+    # turn fails at once, and is not left waiting for replies that would be the next turn's
+    turns = TurnBatch(redis)
+    assert await turns.command("GET", "tb:a") == "1"  # connected
+    with pytest.raises(TypeError):
+        await asyncio.wait_for(turns.command("SMISMEMBER", "tb:s", Int64(7)), timeout=5)
+    assert await asyncio.wait_for(turns.command("GET", "tb:b"), timeout=5) == "é"
+    assert await turns.commands([("GET", "tb:a"), ("SMISMEMBER", "tb:s", "x", "z")]) == ["1", [1, 0]]
     await turns.aclose()
 
 

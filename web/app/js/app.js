@@ -12,7 +12,9 @@ import { Q } from './queries.js';
 import { dropToken, onOtherTab, saveToken, session } from './session.js';
 import { homeView } from './views/home.js';
 import { postView } from './views/post.js';
+import { privacyView } from './views/privacy.js';
 import { peopleView, profileView } from './views/profile.js';
+import { requestsView } from './views/requests.js';
 import { searchView } from './views/search.js';
 import { settingsView } from './views/settings.js';
 import { tagView } from './views/tag.js';
@@ -27,6 +29,8 @@ const ROUTES = [
   [/^#\/search$/, () => searchView()],
   [/^#\/notifications$/, () => notificationsView()],
   [/^#\/settings$/, () => settingsView(paintMe)],
+  [/^#\/settings\/privacy$/, () => privacyView()],
+  [/^#\/requests$/, () => requestsView()],
 ];
 
 function mount(next) {

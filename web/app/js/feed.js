@@ -94,18 +94,26 @@ export function createGrid(fetchPage, emptyText) {
   return { nodes: [list, paging.sentinel], ready: paging.ready, dispose: () => paging.dispose() };
 }
 
+/** Follow, Unfollow, or (a private account's pending request) Requested, which cancels it. */
 export function followButton(user, onChange = () => {}) {
   const button = h('button', { type: 'button', 'data-testid': 'follow-button' });
   const paint = () => {
-    button.textContent = user.viewerFollows ? 'Unfollow' : 'Follow';
-    button.classList.toggle('primary', !user.viewerFollows);
+    const requested = !user.viewerFollows && user.viewerHasRequestedFollow;
+    button.textContent = user.viewerFollows ? 'Unfollow' : requested ? 'Requested' : 'Follow';
+    button.title = requested ? 'Waiting for approval: select to cancel the request' : '';
+    button.classList.toggle('primary', !user.viewerFollows && !requested);
+  };
+  const action = () => {
+    if (user.viewerFollows) return 'unfollow';
+    return user.viewerHasRequestedFollow ? 'cancelFollowRequest' : 'follow';
   };
   button.addEventListener('click', async () => {
     button.disabled = true;
     try {
-      const payload = await mutate(user.viewerFollows ? 'unfollow' : 'follow', { id: user.id });
+      const payload = await mutate(action(), { id: user.id });
       Object.assign(user, payload.user);
       paint();
+      if (payload.requested) toast(`Follow request sent to @${user.username}`);
       onChange(user);
     } catch (error) {
       toast(error.message);
@@ -117,21 +125,23 @@ export function followButton(user, onChange = () => {}) {
   return button;
 }
 
-export function personRow(user, note = '') {
+/** A person in a list; `actions` are the buttons at its end (a follow button unless given). */
+export function personRow(user, note = '', actions = null) {
   return h('li', { class: 'person', 'data-testid': 'person' },
     avatar(user),
     h('div', { class: 'who' },
       h('a', { class: 'author', href: profileHref(user.username) }, user.username),
       h('span', { class: 'muted' }, note || user.displayName)),
-    user.id === session.viewer?.id ? null : followButton(user));
+    actions ?? (user.id === session.viewer?.id ? null : followButton(user)));
 }
 
-export function createPeopleList(fetchPage, emptyText) {
+/** People paged from `fetchPage`; `row(user, reason)` renders each (a person with a follow button unless given). */
+export function createPeopleList(fetchPage, emptyText, row = personRow) {
   const list = h('ul', { class: 'people card', 'data-testid': 'people' });
   const paging = pager(list, fetchPage, (edge) => {
-    const row = personRow(edge.node, edge.reason);
-    row.dataset.id = edge.node.id;
-    return row;
+    const el = row(edge.node, edge.reason);
+    el.dataset.id = edge.node.id;
+    return el;
   }, emptyText);
   return { nodes: [list, paging.sentinel], ready: paging.ready, dispose: () => paging.dispose() };
 }

@@ -4,6 +4,8 @@ import { gql, mutate } from './api.js';
 import { $, ago, avatar, clip, h, postHref, profileHref } from './dom.js';
 import { live } from './live.js';
 import { Q } from './queries.js';
+import { requestsLink } from './request-count.js';
+import { session } from './session.js';
 
 const VERBS = { LIKE: 'liked your post', COMMENT: 'commented on your post', FOLLOW: 'started following you',
   MENTION: 'mentioned you' };
@@ -53,7 +55,8 @@ function renderGroup(group) {
 export function notificationsView() {
   const list = h('ul', { class: 'notifications card', 'data-testid': 'notifications' });
   const note = h('p', { class: 'muted' }, 'Loading…');
-  const root = h('section', { class: 'notifications-page' }, h('h1', {}, 'Notifications'), note, list);
+  const root = h('section', { class: 'notifications-page' }, h('h1', {}, 'Notifications'),
+    session.viewer?.isPrivate ? h('p', { class: 'card requests-row' }, requestsLink()) : null, note, list);
   const load = async () => {
     const data = await gql(Q.notifications, { first: 30 });
     const edges = data.viewer.notifications.edges;

@@ -4,6 +4,7 @@ import { ApiError, gql, mutate } from './api.js';
 import { $, $$, ago, avatar, countLabel, h, linkify, postHref, profileHref, toast } from './dom.js';
 import { forgetCard, observeCard, onPostUpdate, unwatchPost } from './live.js';
 import { renderCarousel } from './media.js';
+import { moreMenu, openReport } from './safety.js';
 import { Q } from './queries.js';
 import { session } from './session.js';
 
@@ -16,7 +17,9 @@ function renderHeader(post, el) {
   const time = h('time', { datetime: post.createdAt, title: new Date(post.createdAt).toLocaleString() }, ago(post.createdAt));
   const remove = post.author.id === session.viewer?.id
     ? h('button', { type: 'button', class: 'link delete', 'data-testid': 'delete-post', onclick: () => deletePost(post.id) }, 'Delete')
-    : null;
+    : moreMenu(`More options for this post by ${post.author.username}`, () => [
+      ['Report post', (opener) => openReport('post', post.id, post.author.username, opener), 'menu-report-post'],
+    ]);
   return h('header', {},
     avatar(post.author),
     h('div', { class: 'byline' },

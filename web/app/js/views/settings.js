@@ -1,4 +1,4 @@
-// Edit profile: profile photo, display name and bio.
+// Edit profile: profile photo, display name, bio, and whether the account is private.
 
 import { gql, mutate } from '../api.js';
 import { avatar, h, profileHref, sleep } from '../dom.js';
@@ -35,10 +35,17 @@ export function settingsView(onSaved) {
     h('label', {}, 'Display name', h('input', { name: 'displayName', value: user.displayName, maxlength: 60,
       autocomplete: 'name', 'data-testid': 'settings-display-name' })),
     h('label', {}, 'Bio', h('textarea', { name: 'bio', rows: 3, maxlength: 150, 'data-testid': 'settings-bio' })),
+    h('div', { class: 'switch-row' },
+      h('label', { class: 'switch' }, h('input', { type: 'checkbox', role: 'switch', name: 'isPrivate',
+        'aria-describedby': 'private-help', 'data-testid': 'settings-private' }), 'Private account'),
+      h('p', { id: 'private-help', class: 'muted' }, 'Only people you approve see your posts, followers and following. '
+        + 'People who already follow you stay.')),
+    h('p', {}, h('a', { href: '#/settings/privacy', 'data-testid': 'privacy-link' }, 'Blocked and muted accounts')),
     status,
     h('div', { class: 'row' }, h('a', { class: 'button', href: profileHref(user.username) }, 'Cancel'),
       h('button', { type: 'submit', class: 'primary', 'data-testid': 'settings-save' }, 'Save')));
   form.elements.bio.value = user.bio ?? '';
+  form.elements.isPrivate.checked = Boolean(user.isPrivate);
   const say = (text, state = '') => {
     status.dataset.state = state;
     status.setAttribute('role', state === 'error' ? 'alert' : 'status');
@@ -57,7 +64,8 @@ export function settingsView(onSaved) {
       }
       say('Saving…');
       const payload = await mutate('updateProfile', {
-        displayName: form.elements.displayName.value.trim(), bio: form.elements.bio.value.trim(), avatar: avatarId });
+        displayName: form.elements.displayName.value.trim(), bio: form.elements.bio.value.trim(), avatar: avatarId,
+        isPrivate: form.elements.isPrivate.checked });
       let saved = payload.user;
       if (avatarId) {
         say('Processing photo…');
