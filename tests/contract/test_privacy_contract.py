@@ -84,7 +84,7 @@ async def test_relations_answer_for_ids_as_mongodb_returns_them_over_the_pipelin
     turns = TurnBatch(contract_redis)
     assert turns.pipelined
     blocks = RelationStore(
-        contract_db, contract_redis, IdGenerator(node=5), name="blocks", reverse=True, turns=turns
+        contract_db["blocks"], contract_redis, IdGenerator(node=5), name="blocks", reverse=True, turns=turns
     )
     ann, ben, cat = (world["people"][n] for n in ("ann", "ben", "cat"))
     assert await blocks.add(ann, ben)
