@@ -12,6 +12,7 @@ import multiprocessing
 from typing import TYPE_CHECKING
 
 from aperture.embedded.litemongo_adapter import LiteMongoClient
+from aperture.embedded.litemongo_files import PAGE_CACHE_KIB, SharedServerStore
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -65,3 +66,12 @@ def test_processes_opening_one_new_directory_together_all_succeed(tmp_path: Path
 
         for n in range(COLLECTIONS):
             assert asyncio.run(owners(n)) == list(range(PROCESSES))
+
+
+def test_each_collection_file_keeps_a_small_page_cache(tmp_path: Path) -> None:
+    # One SQLite connection per collection: at SQLite's default of 2 MB each, the stand-in's
+    # caches grew the process that embeds it for as long as its data grew
+    store = SharedServerStore(tmp_path)
+    for name in ("posts", "likes", "comments"):
+        connection = store["aperture"][name]._connection
+        assert connection.execute("PRAGMA cache_size").fetchone() == (-PAGE_CACHE_KIB,)
