@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 OPEN_LOCK_NAME = ".open.lock"
 # Each collection file has its own SQLite connection, and SQLite's default page cache is 2 MB
 # per connection: with some 35 collections the stand-in could hold 70 MB in the process that
-# embeds it, filling as its data grows (RSS rose steadily under bench/soak.py while the Python
-# heap stayed flat). A small cache per file bounds that; the OS page cache still holds the files.
+# embeds it. A small cache per file bounds that; the OS page cache still holds the files.
+# (It was a suspect for the RSS growth under bench/soak.py, but did not explain it.)
 PAGE_CACHE_KIB = 256
 
 
