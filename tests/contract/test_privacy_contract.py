@@ -6,36 +6,21 @@ import asyncio
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from bson import Int64
 
-from services.accounts.users import UserService
-from services.counters.service import CounterService
-from services.foundation.events import EventBus
 from services.foundation.ids import IdGenerator
 from services.foundation.turn_batch import TurnBatch
-from services.posts.service import PostService
-from services.posts.store import PostStore
 from services.privacy.follow_requests import FollowRequests
 from services.privacy.relations import RelationStore, relation_key
 from services.privacy.reports import ReportReason, ReportService, ReportTarget
-from services.social.follows import FollowService
-from tests.contract.privacy_graph import privacy_graph
-from tests.contract.test_social_contract import NoQueue
+from tests.contract.privacy_graph import core_services, privacy_graph
 
 
 @pytest.fixture
 async def world(contract_db: Any, contract_redis: Any) -> dict[str, Any]:
-    ids = IdGenerator(node=4)
-    bus = EventBus()
-    users = UserService(
-        contract_db, contract_redis, ids, PasswordHasher(time_cost=1, memory_cost=8192), bus=bus
-    )
-    counters = CounterService(contract_db, contract_redis, NoQueue(), bus=bus)  # type: ignore[arg-type]
-    store = PostStore(contract_db, contract_db.client["archive_" + contract_db.name], contract_redis)
-    posts = PostService(store, contract_redis, ids, users, counters, bus=bus)
-    follows = FollowService(contract_db, ids, users, counters, bus=bus)
-    graph = privacy_graph(contract_db, contract_redis, ids, users, follows, bus)
+    core = core_services(contract_db, contract_redis, node=4)
+    ids, users, posts, follows = core.ids, core.users, core.posts, core.follows
+    graph = privacy_graph(contract_db, contract_redis, ids, users, follows, core.bus)
     reports = ReportService(contract_db, ids, posts=posts, users=users, policy=graph.policy)
     for service in (users, posts, follows, graph.privacy, reports):
         await service.ensure_indexes()

@@ -5,37 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 
-from services.accounts.users import UserService
 from services.counters.service import NOTICE, CounterService
 from services.engagement.comments import CommentService
 from services.engagement.likes import LikeService
-from services.foundation.events import EventBus
-from services.foundation.ids import IdGenerator
 from services.hashtags.follows import HashtagFollows
 from services.notifications.records import NotificationKind
 from services.notifications.service import NotificationService
 from services.notifications.sources import Contributions
 from services.notifications.store import NotificationStore
-from services.posts.service import PostService
-from services.posts.store import PostStore
-from services.social.follows import FollowService
-from tests.contract.privacy_graph import privacy_graph
+from tests.contract.privacy_graph import core_services, privacy_graph
 from tests.contract.test_social_contract import NoQueue, register_exact_counts
 
 
 @pytest.fixture
 async def world(contract_db: Any, contract_redis: Any) -> dict[str, Any]:
-    ids = IdGenerator(node=3)
-    bus = EventBus()
-    users = UserService(
-        contract_db, contract_redis, ids, PasswordHasher(time_cost=1, memory_cost=8192), bus=bus
+    core = core_services(contract_db, contract_redis, node=3)
+    ids, bus, users, counters, posts, follows = (
+        core.ids,
+        core.bus,
+        core.users,
+        core.counters,
+        core.posts,
+        core.follows,
     )
-    counters = CounterService(contract_db, contract_redis, NoQueue(), bus=bus)  # type: ignore[arg-type]
-    store = PostStore(contract_db, contract_db.client["archive_" + contract_db.name], contract_redis)
-    posts = PostService(store, contract_redis, ids, users, counters, bus=bus)
-    follows = FollowService(contract_db, ids, users, counters, bus=bus)
     privacy = privacy_graph(contract_db, contract_redis, ids, users, follows, bus)
     policy = privacy.policy
     likes = LikeService(contract_db, contract_redis, ids, posts, counters, policy=policy, bus=bus)
