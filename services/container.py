@@ -158,7 +158,8 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
     posts = PostService(post_store, redis, ids, users, counters, bus=bus, turns=turns)
     follows = FollowService(db, ids, users, counters, bus=bus)
     blocks = RelationStore(db["blocks"], redis, ids, name="blocks", reverse=True, turns=turns)
-    mutes = RelationStore(db["mutes"], redis, ids, name="mutes", reverse=False, turns=turns)
+    # Mutes keep who muted each user too: a live post asks, for all its viewers at once, who muted its author
+    mutes = RelationStore(db["mutes"], redis, ids, name="mutes", reverse=True, turns=turns)
     policy = VisibilityPolicy(users=users, follows=follows, blocks=blocks, mutes=mutes)
     privacy = PrivacyService(
         users=users,
@@ -187,7 +188,7 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
     )
     live = LiveEvents(redis)
     likes = LikeService(db, redis, ids, posts, counters, policy=policy, bus=bus, turns=turns)
-    live_hub = LiveHub(redis, prefetch=live.prefetcher(posts, likes))
+    live_hub = LiveHub(redis, prefetch=live.prefetcher(posts, likes, policy))
     comments = CommentService(db, ids, posts, counters, policy=policy, bus=bus)
     hashtags = _build_hashtags(stores, queue, posts, ids)
     follower_index = FollowerIndex(redis, follows, settings.inactive_days * DAY_S, settings.fanout_page_size)

@@ -187,10 +187,10 @@ def tagged_followed_tags(user_id: int) -> list[str]:
 
 def tagged_relations(user_id: int) -> list[str]:
     """relations._FILL (a set and its version) and the policy's SMISMEMBERs in one turn: whom a
-    user blocked, who blocked them, whom they muted."""
+    user blocked, who blocked them, whom they muted, who muted them."""
     return [
         key(prefix, user_id)
-        for prefix in ("blocks", "blocksby", "mutes")
+        for prefix in ("blocks", "blocksby", "mutes", "mutesby")
         for key in (relation_key, relation_version_key)
     ]
 

@@ -15,11 +15,9 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Hashable
-
     from graphql import GraphQLResolveInfo
 
-    from schema.execution.shared_events import SharedRenders
+    from schema.execution.shared_events import OperationKey, SharedRenders, ShareKey
 
 
 class FrameSink(Protocol):
@@ -34,7 +32,7 @@ FRAME_SINK: ContextVar[FrameSink | None] = ContextVar("frame_sink", default=None
 class PrerenderedFrames:
     """One subscription's way to events rendered for others; built once per subscription."""
 
-    def __init__(self, sink: FrameSink, shared: SharedRenders, operation_key: tuple[Hashable, ...]) -> None:
+    def __init__(self, sink: FrameSink, shared: SharedRenders, operation_key: OperationKey) -> None:
         self._sink = sink
         self._shared = shared
         self._operation_key = operation_key
@@ -53,11 +51,12 @@ class PrerenderedFrames:
         )
         return cls(sink, shared, operation_key) if operation_key is not None else None
 
-    async def send(self, share_key: Hashable | None) -> bool:
+    async def send(self, share_key: ShareKey | None) -> bool:
         """Whether the event was sent from a render made for another subscriber."""
-        if share_key is None:
+        key = self._operation_key.render_key(share_key)
+        if key is None:
             return False
-        payload = await self._shared.rendered_payload((*self._operation_key, share_key))
+        payload = await self._shared.rendered_payload(key)
         if payload is None:
             return False
         await self._sink.send_next_payload(payload)

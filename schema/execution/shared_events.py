@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -55,11 +56,13 @@ VIEWER_DEPENDENT_FIELDS = frozenset(
         ("User", "followRequests"),
         ("User", "blockedUsers"),
         ("User", "mutedUsers"),
-        ("Post", "likers"),
-        ("Post", "comments"),
         ("Hashtag", "posts"),
     }
 )
+# Lists that leave out people blocked either way and nothing else (services/privacy/policy.py
+# `unblocked`): for a viewer in no block at all they are what everyone without blocks sees, so
+# such viewers share their renders; a viewer in a block renders alone
+BLOCK_DEPENDENT_FIELDS = frozenset({("Post", "likers"), ("Post", "comments")})
 SHARE_KEY_FIELDS = frozenset({("Post", "viewerHasLiked")})
 _TTL_S = 5.0
 _MAX_ENTRIES = 4096
@@ -102,6 +105,31 @@ def selection_use(
     return use
 
 
+@dataclass(frozen=True, slots=True)
+class ShareKey:
+    """What an event's render depends on besides the operation: `event` for every viewer (a
+    new post: the post, its cursor, this viewer's like), and whether the viewer is in no block
+    either way (False when unknown), which matters only to operations that select a list
+    filtered by blocks."""
+
+    event: tuple[object, ...]
+    block_free: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OperationKey:
+    """The part of a render's key that a subscription's operation gives, the same for all its events."""
+
+    key: tuple[Hashable, ...]
+    reads_block_lists: bool
+
+    def render_key(self, share_key: ShareKey | None) -> Hashable | None:
+        """The key of this event's render, or None when it must be rendered for this viewer alone."""
+        if share_key is None or (self.reads_block_lists and not share_key.block_free):
+            return None
+        return (*self.key, share_key.event)
+
+
 class _Render:
     """One event's render under way or done, and its `next` payload once encoded."""
 
@@ -113,23 +141,32 @@ class _Render:
         self.payload: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Use:
+    """What an operation's renders can read, as far as sharing them goes."""
+
+    shareable: bool
+    reads_block_lists: bool
+    variables: tuple[str, ...]
+
+
 class SharedRenders:
     def __init__(self) -> None:
         self._renders: dict[Hashable, _Render] = {}
-        self._uses: dict[str, tuple[bool, tuple[str, ...]]] = {}
+        self._uses: dict[str, _Use] = {}
         self.rendered = 0
         self.shared = 0
 
     def key_for(self, executor: Executor[Any]) -> Hashable | None:
         """What identifies this event's render, or None when it must be rendered alone."""
-        share_key = getattr(executor.root_value, "share_key", None)
+        share_key: ShareKey | None = getattr(executor.root_value, "share_key", None)
         if share_key is None:
             return None
         fragments = [fragment.definition for fragment in executor.fragments.values()]
         operation = self.operation_key(
             executor.schema, fragments, executor.operation, executor.variable_values.coerced
         )
-        return None if operation is None else (*operation, share_key)
+        return None if operation is None else operation.render_key(share_key)
 
     def operation_key(
         self,
@@ -137,7 +174,7 @@ class SharedRenders:
         fragments: Iterable[FragmentDefinitionNode],
         operation: OperationDefinitionNode,
         coerced: dict[str, Any],
-    ) -> tuple[Hashable, ...] | None:
+    ) -> OperationKey | None:
         """The part of a render's key that the operation gives (the same for all its events),
         or None when its renders are never shared."""
         if operation.operation is not OperationType.SUBSCRIPTION or operation.loc is None:
@@ -147,15 +184,19 @@ class SharedRenders:
         known = self._uses.get(f"{name}:{text}")
         if known is None:
             use = selection_use(schema, fragments, operation)
-            known = (not (use.fields & VIEWER_DEPENDENT_FIELDS), tuple(sorted(use.variables)))
+            known = _Use(
+                shareable=not (use.fields & VIEWER_DEPENDENT_FIELDS),
+                reads_block_lists=bool(use.fields & BLOCK_DEPENDENT_FIELDS),
+                variables=tuple(sorted(use.variables)),
+            )
             if len(self._uses) > _MAX_ENTRIES:
                 self._uses.clear()
             self._uses[f"{name}:{text}"] = known
-        shareable, variables_read = known
-        if not shareable:
+        if not known.shareable:
             return None
-        values = {variable: coerced.get(variable) for variable in variables_read}
-        return (text, name, orjson.dumps(values, option=orjson.OPT_SORT_KEYS, default=str))
+        values = {variable: coerced.get(variable) for variable in known.variables}
+        key = (text, name, orjson.dumps(values, option=orjson.OPT_SORT_KEYS, default=str))
+        return OperationKey(key, reads_block_lists=known.reads_block_lists)
 
     async def rendered_payload(self, key: Hashable) -> str | None:
         """The JSON of the `next` payload a render under this key produced (`{"data": ...}`),

@@ -9,6 +9,7 @@ import strawberry
 
 from resolvers.cursors import encode_cursor
 from resolvers.global_ids import to_global_id
+from schema.execution.shared_events import ShareKey
 from schema.types.post import Post
 
 if TYPE_CHECKING:
@@ -40,14 +41,17 @@ class HomeTimelineEvent:
     author_id: strawberry.ID | None = None
     # What this event's render depends on besides the subscriber's operation: subscribers of
     # one process with the same operation share one render (schema/execution/shared_events.py)
-    share_key: strawberry.Private[tuple[object, ...] | None] = None
+    share_key: strawberry.Private[ShareKey | None] = None
 
     @staticmethod
-    def share_key_of(update: HomeUpdate) -> tuple[object, ...] | None:
+    def share_key_of(update: HomeUpdate) -> ShareKey | None:
         event = update.event
         if update.post is None:
             return None
-        return (event.kind.value, update.post.record.id, event.cursor, update.post.liked)
+        return ShareKey(
+            (event.kind.value, update.post.record.id, event.cursor, update.post.liked),
+            block_free=event.viewer_block_free,
+        )
 
     @classmethod
     def from_update(cls, update: HomeUpdate) -> HomeTimelineEvent:

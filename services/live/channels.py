@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from services.engagement.likes import LikeService
     from services.posts.service import PostService
+    from services.privacy.policy import VisibilityPolicy
 
 WATCH_TTL_S = 30
 _PREFETCH_TTL_S = 1.0
@@ -77,11 +78,12 @@ class LiveEvents:
 
     @staticmethod
     def prefetcher(
-        posts: PostService, likes: LikeService | None = None
+        posts: PostService, likes: LikeService | None = None, policy: VisibilityPolicy | None = None
     ) -> Callable[[dict[str, Any], list[int]], Awaitable[None]]:
-        """Attaches the post of a new-post event as `record`, loaded once per process, and
-        which of the viewers it goes to like it, as `likes` (viewer id to bool, for the
-        viewers whose recent likes are in Redis; the others look for themselves).
+        """Attaches the post of a new-post event as `record`, loaded once per process; which
+        of the viewers it goes to like it, as `likes` (viewer id to bool, for the viewers
+        whose recent likes are in Redis; the others look for themselves); and who of them may
+        see it, as `audience` (one turn for all of them, where each would ask on its own).
 
         Fan-out batches bring the same post once per batch within a moment; it is kept for
         one second. A delete in that second is followed by its own event, which removes the
@@ -102,8 +104,19 @@ class LiveEvents:
                 cached = (now + _PREFETCH_TTL_S, record)
                 recent[post_id] = cached
             event["record"] = cached[1]
-            if likes is not None and viewers and cached[1] is not None:
-                event["likes"] = await likes.known_likes(viewers, post_id)
+            if not viewers or cached[1] is None:
+                return
+            reads: list[Awaitable[Any]] = []
+            if likes is not None:
+                reads.append(likes.known_likes(viewers, post_id))
+            if policy is not None:
+                reads.append(policy.live_audience(cached[1].author_id, viewers))
+            # Gathered: both go out in the same Redis turn
+            results = await asyncio.gather(*reads)
+            if likes is not None:
+                event["likes"] = results.pop(0)
+            if policy is not None:
+                event["audience"] = results.pop(0)
 
         return prefetch
 

@@ -28,6 +28,7 @@ from services.live.channels import (
 )
 from services.live.hub import RESYNC, SlowConsumerError
 from services.posts.records import MediaState, PostRecord, PostStatus
+from services.privacy.policy import LiveAudience
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator
@@ -63,6 +64,7 @@ class HomeStreamEvent:
     cursor: int | None = None
     visible_at: float | None = None  # when a live post became visible (not on replays)
     viewer_liked: bool | None = None  # whether the viewer likes the post, when the hub read it
+    viewer_block_free: bool = False  # whether the hub found the viewer in no block either way
 
 
 def _added(records: list[PostRecord]) -> list[HomeStreamEvent]:
@@ -137,6 +139,8 @@ class HomeStream:
         self, viewer_id: int, cursor: int | None, seen: set[int]
     ) -> AsyncGenerator[list[HomeStreamEvent], None]:
         await self._home.ensure_ready(viewer_id)
+        # Live posts tell viewers in no block apart by their cached block sets (shared renders)
+        await self._policy.cache_blocks_of(viewer_id)
         replay = _Replay(seen=seen, since=cursor if cursor is not None else id_floor_for(utc_now()))
         connection_id = uuid.uuid4().hex
         await self._presence.mark_live(viewer_id, connection_id)
@@ -177,6 +181,7 @@ class HomeStream:
             if elapsed >= CHANNELS_REFRESH_S:
                 elapsed = 0.0
                 await subscription.change_channels(await self._channels(viewer_id))
+                await self._policy.cache_blocks_of(viewer_id)  # a block or unblock dropped them
 
     async def _catch_up(
         self, viewer_id: int, cursor: int, replay: _Replay, *, look_back: bool = True
@@ -211,18 +216,26 @@ class HomeStream:
                 record = message.get("record")  # prefetched once per process by the hub
                 if not isinstance(record, PostRecord):
                     (record,) = await self._posts.get_many([post_id])
+                audience = message.get("audience")  # decided once per process for every viewer
+                if not isinstance(audience, LiveAudience) or viewer_id not in audience.decided:
+                    audience = None
+                # Muted, blocked either way, or private and not followed: silently not shown
                 if (
                     record is not None
                     and record.is_visible
-                    # Muted, blocked either way, or private and not followed: silently not shown
-                    and record.author_id
-                    in await self._policy.visible_authors(viewer_id, [record.author_id], home=True)
+                    and (
+                        viewer_id in audience.seeing
+                        if audience is not None
+                        else record.author_id
+                        in await self._policy.visible_authors(viewer_id, [record.author_id], home=True)
+                    )
                 ):
                     events = _added([record])
                     visible_at = message.get("visibleAt")
                     events[0].visible_at = float(visible_at) if isinstance(visible_at, (int, float)) else None
                     likes = message.get("likes")  # read once per process for every viewer it goes to
                     events[0].viewer_liked = likes.get(viewer_id) if isinstance(likes, dict) else None
+                    events[0].viewer_block_free = audience is not None and viewer_id in audience.block_free
         elif kind == DELETED_POST:
             events = [_removed(int(str(message["postId"])))]
         elif kind == AUTHOR_REMOVED:

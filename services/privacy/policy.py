@@ -15,6 +15,7 @@ holds private authors.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -23,6 +24,16 @@ if TYPE_CHECKING:
     from services.accounts.users import UserRecord, UserService
     from services.privacy.relations import RelationStore
     from services.social.follows import FollowService
+
+
+@dataclass(frozen=True, slots=True)
+class LiveAudience:
+    """Of the viewers a live post was offered to: those `decided`, which of them see it, and
+    which are in no block either way (known as such from their cached sets)."""
+
+    decided: frozenset[int]
+    seeing: frozenset[int]
+    block_free: frozenset[int]
 
 
 class VisibilityPolicy:
@@ -66,6 +77,37 @@ class VisibilityPolicy:
             )
             open_to -= set(private) - followed
         return open_to | own
+
+    async def live_audience(self, author_id: int, viewer_ids: Sequence[int]) -> LiveAudience:
+        """What `visible_authors(viewer, [author], home=True)` answers for each of many viewers of
+        one live post, in one Redis turn whatever their number: the author's blocks, and who
+        blocked or muted the author, are the author's own sets. Also which viewers are in no
+        block either way, so that their lists filtered by blocks are everyone's. The viewers of
+        a private author (or one without a record) are left undecided, to be asked one by one."""
+        own = frozenset({author_id} & set(viewer_ids))
+        viewers = [v for v in dict.fromkeys(viewer_ids) if v != author_id]
+        if self._blocks.incoming is None or self._mutes.incoming is None:
+            return LiveAudience(own, own, frozenset())
+        (author,), blocked, blocking, muting, unblocking, unblocked = await asyncio.gather(
+            self._users.get_many([author_id]),
+            self._blocks.which(self._blocks.outgoing, author_id, viewers),
+            self._blocks.which(self._blocks.incoming, author_id, viewers),
+            self._mutes.which(self._mutes.incoming, author_id, viewers),
+            self._blocks.owners_with_none(self._blocks.outgoing, viewers),
+            self._blocks.owners_with_none(self._blocks.incoming, viewers),
+        )
+        if author is None or author.is_private:
+            return LiveAudience(own, own, frozenset())
+        seeing = (set(viewers) - blocked - blocking - muting) | own
+        return LiveAudience(frozenset(viewers) | own, frozenset(seeing), frozenset(unblocking & unblocked))
+
+    async def cache_blocks_of(self, user_id: int) -> None:
+        """Have the user's block sets (either way) cached, so that `live_audience` can tell
+        whether the user is in any block (a set not cached counts as maybe)."""
+        reads = [self._blocks.which(self._blocks.outgoing, user_id, [user_id])]
+        if self._blocks.incoming is not None:
+            reads.append(self._blocks.which(self._blocks.incoming, user_id, [user_id]))
+        await asyncio.gather(*reads)
 
     async def can_see_user(self, viewer_id: int | None, author: UserRecord) -> bool:
         """`can_see` for an author whose record the caller holds."""

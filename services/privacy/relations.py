@@ -152,6 +152,13 @@ class RelationStore:
         )
         return members & set(unique)
 
+    async def owners_with_none(self, side: Side, owner_ids: Sequence[int]) -> set[int]:
+        """The owners whose cached set on that side holds nothing: one SCARD each, in one batch.
+        An owner whose set is not cached is left out (not known to have none)."""
+        unique = list(dict.fromkeys(int(owner_id) for owner_id in owner_ids))
+        sizes = await self._turns.commands([("SCARD", relation_key(side.prefix, owner)) for owner in unique])
+        return {owner for owner, size in zip(unique, sizes, strict=True) if size == 1}  # the sentinel alone
+
     async def _all_of(self, side: Side, owner_id: int) -> set[int]:
         rows = await self._documents.find({side.owner_field: owner_id}, {side.member_field: 1}).to_list(None)
         return {int(row[side.member_field]) for row in rows}

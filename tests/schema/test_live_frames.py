@@ -17,8 +17,7 @@ if TYPE_CHECKING:
 
     RunJobs = Callable[[], Awaitable[int]]
 
-# The web client's post selection (web/app/js/queries.js) but its comments: comments depend on
-# the viewer since blocks (a blocked commenter is hidden), so a selection with them is never shared
+# The web client's post selection (web/app/js/queries.js) but its comments
 WEB = """subscription($after: String, $seen: [ID!]) { homeTimelineUpdates(after: $after, seen: $seen) {
   type cursor postId authorId post {
     id caption createdAt state likeCount commentCount viewerHasLiked
@@ -26,6 +25,13 @@ WEB = """subscription($after: String, $seen: [ID!]) { homeTimelineUpdates(after:
     media { id type state altText width height thumb: url(size: THUMBNAIL) }
   }
 } }"""
+# With them: comments leave out commenters blocked either way, so viewers in a block render alone
+WEB_WITH_COMMENTS = WEB.replace(
+    "author { id username displayName }",
+    "author { id username displayName } comments(first: 3) { edges { node { text author { username } } } }",
+)
+BLOCK = "mutation($u: ID!) { block(userId: $u) { changed errors { code } } }"
+COMMENT = "mutation($p: ID!, $t: String!) { addComment(postId: $p, text: $t) { errors { code } } }"
 HOME = "{ viewer { homeTimeline(first: 5) { edges { cursor } } } }"
 # Reading a page that selects viewerHasLiked opens the viewer's window of recent likes
 LIKE_STATE = "{ viewer { homeTimeline(first: 5) { edges { node { viewerHasLiked } } } } }"
@@ -36,11 +42,11 @@ def _renders(outcome: str) -> float:
     return value
 
 
-async def _subscribe(server_url: str, token: str, variables: dict[str, Any]) -> LiveClient:
+async def _subscribe(server_url: str, token: str, variables: dict[str, Any], query: str = WEB) -> LiveClient:
     """Every subscriber uses operation id "op": frames for the same event may then be compared whole."""
     client = await LiveClient.connect(server_url, token)
     assert await client.acknowledged()
-    message = {"id": "op", "type": "subscribe", "payload": {"query": WEB, "variables": variables}}
+    message = {"id": "op", "type": "subscribe", "payload": {"query": query, "variables": variables}}
     await client.socket.send(json.dumps(message))
     return client
 
@@ -127,5 +133,31 @@ async def test_a_post_liked_before_it_reaches_the_screens_shows_as_liked_to_that
     posts = [json.loads(frame)["payload"]["data"]["homeTimelineUpdates"]["post"] for frame in frames]
     assert [post["viewerHasLiked"] for post in posts] == [False, True, False]
     assert frames[0] == frames[2]
+    for client in clients:
+        await client.close()
+
+
+async def test_comments_are_shared_by_viewers_in_no_block_and_rendered_alone_for_one_in_a_block(
+    api: Api, server_url: str, run_jobs: RunJobs
+) -> None:
+    author, fans = await _fans(api, 3)
+    troll = await api.new_user("troll")
+    assert (await api.gql(BLOCK, {"u": troll.id}, token=fans[2].token))["block"]["changed"]
+    clients = [await _subscribe(server_url, fan.token, {"after": None}, WEB_WITH_COMMENTS) for fan in fans]
+    await asyncio.sleep(0.3)
+    rendered, sent = _renders("rendered"), _renders("sent_rendered")
+    post = await create_post(api, author, "commented on before it reaches the screens")
+    for who, text in ((troll, "first!"), (fans[0], "nice")):
+        assert (await api.gql(COMMENT, {"p": post, "t": text}, token=who.token))["addComment"]["errors"] == []
+    await run_jobs()
+    frames = [await _raw_frame(client) for client in clients]
+    posts = [json.loads(frame)["payload"]["data"]["homeTimelineUpdates"]["post"] for frame in frames]
+    authors = [[edge["node"]["author"]["username"] for edge in p["comments"]["edges"]] for p in posts]
+    assert authors == [[troll.username, fans[0].username]] * 2 + [[fans[0].username]]
+    assert frames[0] == frames[1], "one render for the two viewers in no block"
+    # One shared render, sent to the second viewer too; fan 2 blocked the troll, so its render is
+    # its own (not one that could be shared: not counted) and nobody else's was sent to it
+    assert _renders("rendered") == rendered + 1
+    assert _renders("sent_rendered") == sent + 1
     for client in clients:
         await client.close()
