@@ -39,23 +39,12 @@ from bench.common import (
     serve_app,
     wrk_graphql,
 )
-from bench.home_timeline import HOME_QUERY, drain
+from bench.home_timeline import HOME_QUERY, POST_QUERY, USER_QUERY, drain
 from services.posts.records import MediaItem, MediaKind, MediaState
 
 AUTHORS = 30
 POSTS_PER_AUTHOR = 3
 READERS = 20
-USER_QUERY = """query Profile($username: String!) { user(username: $username) { id username displayName
-  posts(first: 20) { edges { cursor node {
-    id caption createdAt likeCount commentCount viewerHasLiked
-    author { id username displayName }
-    media { id type url(size: MEDIUM) blurhash }
-  } } pageInfo { hasNextPage endCursor } } } }"""
-POST_QUERY = """query Post($id: ID!) { post(id: $id) {
-  id caption createdAt likeCount commentCount viewerHasLiked
-  author { id username displayName }
-  media { id type url(size: MEDIUM) blurhash }
-} }"""
 
 
 def photo(item_id: int) -> MediaItem:
