@@ -18,7 +18,7 @@ from resolvers.selection import field_names_under
 from services.foundation.errors import DomainError, ErrorCode
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator
+    from collections.abc import AsyncGenerator, Awaitable, Callable
 
     from resolvers.context import Info
     from services.live.home_stream import HomeStreamEvent
@@ -34,8 +34,14 @@ class HomeUpdate:
 
 
 async def home_timeline_updates(
-    info: Info, after: str | None, seen: list[str] | None
+    info: Info,
+    after: str | None,
+    seen: list[str] | None,
+    express: Callable[[HomeUpdate], Awaitable[bool]] | None = None,
 ) -> AsyncGenerator[HomeUpdate, None]:
+    """The viewer's home timeline updates. `express` sends an update from a render made for
+    another subscriber, if there is one (False when not): the live package offers it new posts
+    straight from its hub while this subscription is idle, so they skip this generator."""
     context = info.context
     viewer_id = context.require_viewer()
     cursor = decode_cursor(after)
@@ -46,7 +52,8 @@ async def home_timeline_updates(
     # same operation share (schema/execution/shared_events.py); authors and counts load when
     # a render needs them, once per shared render
     fields = field_names_under(info, "post") & {"viewerHasLiked"}
-    async for events in context.services.home_stream.open(viewer_id, cursor, known):
+    direct = _sender(express, liked_selected=bool(fields)) if express is not None else None
+    async for events in context.services.home_stream.open(viewer_id, cursor, known, express=direct):
         records = [event.post for event in events if event.post is not None]
         hydrated = {}
         if records:
@@ -65,6 +72,24 @@ async def home_timeline_updates(
             # Resumed once the transport has sent the event: the post's visible-to-screen time
             if event.visible_at is not None:
                 metrics.LIVE_DELIVERY_SECONDS.observe(max(0.0, time.time() - event.visible_at))
+
+
+def _sender(
+    express: Callable[[HomeUpdate], Awaitable[bool]], *, liked_selected: bool
+) -> Callable[[HomeStreamEvent], Awaitable[bool]]:
+    """An event as the update the generator would yield, handed to `express`."""
+
+    async def send(event: HomeStreamEvent) -> bool:
+        if event.post is None or (liked_selected and event.viewer_liked is None):
+            return False  # the like must be loaded for this viewer: the usual way
+        hydrated = HydratedPost(event.post, liked=event.viewer_liked if liked_selected else None)
+        if not await express(HomeUpdate(event, hydrated)):
+            return False
+        if event.visible_at is not None:
+            metrics.LIVE_DELIVERY_SECONDS.observe(max(0.0, time.time() - event.visible_at))
+        return True
+
+    return send
 
 
 async def post_updates(info: Info, post_id: str) -> AsyncGenerator[PostLiveState, None]:

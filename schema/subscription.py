@@ -24,8 +24,13 @@ class Subscription:
     ) -> AsyncGenerator[HomeTimelineEvent, None]:
         # graphql-core's resolve info (schema, fragments, operation, variables): strawberry keeps it there
         frames = PrerenderedFrames.for_subscription(info._raw_info)  # noqa: SLF001
+
+        async def express(update: subscriptions.HomeUpdate) -> bool:
+            assert frames is not None  # noqa: S101 - passed only with frames
+            return await frames.send(HomeTimelineEvent.share_key_of(update))
+
         async for update in subscriptions.home_timeline_updates(
-            info, after, list(seen) if seen is not None else None
+            info, after, list(seen) if seen is not None else None, express if frames is not None else None
         ):
             # Sent as the bytes of another subscriber's render of the same, when there is one
             if frames is None or not await frames.send(HomeTimelineEvent.share_key_of(update)):

@@ -65,6 +65,10 @@ VIEWER_DEPENDENT_FIELDS = frozenset(
 BLOCK_DEPENDENT_FIELDS = frozenset({("Post", "likers"), ("Post", "comments")})
 SHARE_KEY_FIELDS = frozenset({("Post", "viewerHasLiked")})
 _TTL_S = 5.0
+# Bound once: a label lookup per subscriber and event is a measurable part of a delivery
+_RENDERED = metrics.LIVE_RENDERS.labels(outcome="rendered")
+_SHARED = metrics.LIVE_RENDERS.labels(outcome="shared")
+_SENT_RENDERED = metrics.LIVE_RENDERS.labels(outcome="sent_rendered")
 _MAX_ENTRIES = 4096
 
 
@@ -207,7 +211,7 @@ class SharedRenders:
             return None
         if entry.payload is not None:
             self.shared += 1
-            metrics.LIVE_RENDERS.labels(outcome="sent_rendered").inc()
+            _SENT_RENDERED.inc()
             return entry.payload
         try:
             result = await asyncio.shield(entry.future)
@@ -220,7 +224,7 @@ class SharedRenders:
         if entry.payload is None:
             entry.payload = orjson.dumps({"data": result.data}).decode()
         self.shared += 1
-        metrics.LIVE_RENDERS.labels(outcome="sent_rendered").inc()
+        _SENT_RENDERED.inc()
         return entry.payload
 
     def render(self, key: Hashable, execute: Callable[[], Any], is_awaitable: Callable[[Any], bool]) -> Any:
@@ -229,11 +233,11 @@ class SharedRenders:
         entry = self._renders.get(key)
         if entry is not None and entry.until > now:
             self.shared += 1
-            metrics.LIVE_RENDERS.labels(outcome="shared").inc()
+            _SHARED.inc()
             return _copy_when_done(entry.future, execute, is_awaitable)
         self._forget_expired(now)
         self.rendered += 1
-        metrics.LIVE_RENDERS.labels(outcome="rendered").inc()
+        _RENDERED.inc()
         future: asyncio.Future[ExecutionResult] = asyncio.get_running_loop().create_future()
         self._renders[key] = _Render(now + _TTL_S, future)
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import uuid
 from dataclasses import dataclass, field
 from enum import Enum
@@ -31,7 +32,7 @@ from services.posts.records import MediaState, PostRecord, PostStatus
 from services.privacy.policy import LiveAudience
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator
+    from collections.abc import AsyncGenerator, Awaitable, Callable
 
     from aperture.settings import Settings
     from services.live.hub import LiveHub, LiveSubscription
@@ -78,6 +79,19 @@ def _deleted_from_view(record: PostRecord, viewer_id: int) -> bool:
     if record.status is not PostStatus.DELETED:
         return False
     return record.author_id == viewer_id or all(item.state is MediaState.READY for item in record.media)
+
+
+def _new_post_events(
+    record: PostRecord, message: dict[str, object], audience: LiveAudience | None, viewer_id: int
+) -> list[HomeStreamEvent]:
+    """A live new post for one viewer, with what the hub read for every viewer it goes to."""
+    event = HomeStreamEvent(HomeEventKind.POST_ADDED, post=record, cursor=record.id)
+    visible_at = message.get("visibleAt")
+    event.visible_at = float(visible_at) if isinstance(visible_at, (int, float)) else None
+    likes = message.get("likes")
+    event.viewer_liked = likes.get(viewer_id) if isinstance(likes, dict) else None
+    event.viewer_block_free = audience is not None and viewer_id in audience.block_free
+    return [event]
 
 
 def _removed(post_id: int) -> HomeStreamEvent:
@@ -136,8 +150,16 @@ class HomeStream:
         self._hub = hub
 
     async def open(
-        self, viewer_id: int, cursor: int | None, seen: set[int]
+        self,
+        viewer_id: int,
+        cursor: int | None,
+        seen: set[int],
+        express: Callable[[HomeStreamEvent], Awaitable[bool]] | None = None,
     ) -> AsyncGenerator[list[HomeStreamEvent], None]:
+        """The viewer's events, in batches. `express`, when given, is offered each new post the
+        hub can decide on at once (its record, the viewer's like and whether they may see it
+        read for every viewer together) while this stream waits with nothing queued: it sends
+        the event itself and answers True, or answers False and the event comes as usual."""
         await self._home.ensure_ready(viewer_id)
         # Live posts tell viewers in no block apart by their cached block sets (shared renders)
         await self._policy.cache_blocks_of(viewer_id)
@@ -145,6 +167,8 @@ class HomeStream:
         connection_id = uuid.uuid4().hex
         await self._presence.mark_live(viewer_id, connection_id)
         subscription = await self._hub.open(await self._channels(viewer_id), owner=viewer_id)
+        if express is not None:
+            subscription.express = functools.partial(self._express, viewer_id, replay, express)
         keep_alive = asyncio.create_task(self._keep_alive(viewer_id, connection_id, subscription))
         try:
             # Replay what landed before the hub listened. With a cursor: what the client missed,
@@ -204,6 +228,31 @@ class HomeStream:
                     events.append(_removed(record.id))
         return events
 
+    async def _express(
+        self,
+        viewer_id: int,
+        replay: _Replay,
+        send: Callable[[HomeStreamEvent], Awaitable[bool]],
+        message: dict[str, object],
+    ) -> bool:
+        """What `_events_for` does with a new post whose audience the hub decided, sent by
+        `send`; False (nothing changed) for anything else, or when `send` cannot."""
+        if message.get("type") != NEW_POST:
+            return False
+        record, audience = message.get("record"), message.get("audience")
+        if not isinstance(record, PostRecord) or not isinstance(audience, LiveAudience):
+            return False
+        if viewer_id not in audience.decided:
+            return False
+        if record.id in replay.delivered or not record.is_visible or viewer_id not in audience.seeing:
+            return True  # nothing to send to this viewer, as _events_for would find
+        (event,) = replay.stamp(_new_post_events(record, message, audience, viewer_id))
+        if not await send(event):
+            return False
+        replay.delivered.add(record.id)
+        replay.forget_old()
+        return True
+
     async def _events_for(
         self, viewer_id: int, message: dict[str, object], replay: _Replay
     ) -> list[HomeStreamEvent]:
@@ -230,12 +279,7 @@ class HomeStream:
                         in await self._policy.visible_authors(viewer_id, [record.author_id], home=True)
                     )
                 ):
-                    events = _added([record])
-                    visible_at = message.get("visibleAt")
-                    events[0].visible_at = float(visible_at) if isinstance(visible_at, (int, float)) else None
-                    likes = message.get("likes")  # read once per process for every viewer it goes to
-                    events[0].viewer_liked = likes.get(viewer_id) if isinstance(likes, dict) else None
-                    events[0].viewer_block_free = audience is not None and viewer_id in audience.block_free
+                    events = _new_post_events(record, message, audience, viewer_id)
         elif kind == DELETED_POST:
             events = [_removed(int(str(message["postId"])))]
         elif kind == AUTHOR_REMOVED:

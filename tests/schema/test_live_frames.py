@@ -13,6 +13,7 @@ from tests.live_client import LiveClient
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
+    from services.container import Services
     from tests.helpers import Api, TestUser
 
     RunJobs = Callable[[], Awaitable[int]]
@@ -87,6 +88,39 @@ async def test_a_frame_sent_from_another_render_equals_strawberrys_byte_for_byte
     assert (message["id"], message["type"]) == ("op", "next")
     assert message["payload"]["data"]["homeTimelineUpdates"]["post"]["id"] == post
     for client in clients:
+        await client.close()
+
+
+async def test_idle_subscribers_are_sent_a_shared_render_from_the_hub_in_order(
+    api: Api, server_url: str, run_jobs: RunJobs, services: Services
+) -> None:
+    author, fans = await _fans(api, 4)
+    await create_post(api, author, "already on the home page")
+    await run_jobs()
+    for fan in fans:
+        await api.gql(LIKE_STATE, token=fan.token)  # as the web client's home page does
+    clients = [await _subscribe(server_url, fan.token, {"after": None}) for fan in fans]
+    await asyncio.sleep(0.3)
+    expressed = services.live_hub.expressed
+    posts = []
+    for n in range(3):
+        posts.append(await create_post(api, author, f"straight from the hub {n}"))
+        await run_jobs()
+    for client in clients:
+        frames = [json.loads(await _raw_frame(client)) for _ in posts]
+        events = [frame["payload"]["data"]["homeTimelineUpdates"] for frame in frames]
+        assert [event["post"]["id"] for event in events] == posts, "each post once, in order"
+        assert [event["cursor"] for event in events] == sorted(event["cursor"] for event in events)
+    # For each post, one subscriber's task rendered it; the hub sent that render to the others
+    assert services.live_hub.expressed - expressed == len(posts) * (len(fans) - 1)
+    # Still one stream each: a reconnect from the last cursor replays nothing sent this way
+    last = events[-1]["cursor"]
+    replay = await _subscribe(server_url, fans[0].token, {"after": last})
+    await create_post(api, author, "after the replay point")
+    await run_jobs()
+    first = json.loads(await _raw_frame(replay))["payload"]["data"]["homeTimelineUpdates"]
+    assert first["post"]["id"] not in posts
+    for client in [*clients, replay]:
         await client.close()
 
 
