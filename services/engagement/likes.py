@@ -167,11 +167,11 @@ class LikeService:
         """Whether each user likes the post, for the users whose liked window covers it: one
         batch of reads for a new post reaching many open screens. Users without a window (or
         whose window starts above the post) are left out: `liked_which` answers for them."""
-        commands = [("ZMSCORE", liked_key(user_id), _HORIZON, str(post_id)) for user_id in user_ids]
-        replies = await self._window_reads.commands(commands)
+        keys = [liked_key(user_id) for user_id in user_ids]
+        replies = await self._window_reads.per_key("ZMSCORE", keys, _HORIZON, str(post_id))
         known: dict[int, bool] = {}
         for user_id, (horizon, score) in zip(user_ids, replies, strict=True):
-            if horizon is not None and post_id >= horizon:
+            if horizon is not None and post_id >= float(horizon):
                 known[user_id] = score is not None
         return known
 

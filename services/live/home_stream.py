@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import random
 import uuid
 from dataclasses import dataclass, field
 from enum import Enum
@@ -196,16 +197,23 @@ class HomeStream:
         return [user_channel(viewer_id), *(author_channel(author) for author in famous)]
 
     async def _keep_alive(self, viewer_id: int, connection_id: str, subscription: LiveSubscription) -> None:
-        """Refresh presence while the socket stays open, and follow changes in famous followees."""
+        """Refresh presence while the socket stays open, and follow changes in famous followees.
+        The first refresh comes at a random point of the period: sockets opened together (after
+        a restart, or a benchmark's thousand) would otherwise all refresh in the same moment,
+        every period, and hold up the events that arrive then."""
         elapsed = 0.0
+        first = random.uniform(0.2, 1.0) * PRESENCE_REFRESH_S  # noqa: S311 - spreading, not secrecy
+        await asyncio.sleep(first)
+        period = first
         while True:
-            await asyncio.sleep(PRESENCE_REFRESH_S)
-            elapsed += PRESENCE_REFRESH_S
+            elapsed += period
+            period = PRESENCE_REFRESH_S
             await self._presence.mark_live(viewer_id, connection_id)
             if elapsed >= CHANNELS_REFRESH_S:
                 elapsed = 0.0
                 await subscription.change_channels(await self._channels(viewer_id))
                 await self._policy.cache_blocks_of(viewer_id)  # a block or unblock dropped them
+            await asyncio.sleep(period)
 
     async def _catch_up(
         self, viewer_id: int, cursor: int, replay: _Replay, *, look_back: bool = True

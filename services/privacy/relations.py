@@ -156,7 +156,7 @@ class RelationStore:
         """The owners whose cached set on that side holds nothing: one SCARD each, in one batch.
         An owner whose set is not cached is left out (not known to have none)."""
         unique = list(dict.fromkeys(int(owner_id) for owner_id in owner_ids))
-        sizes = await self._turns.commands([("SCARD", relation_key(side.prefix, owner)) for owner in unique])
+        sizes = await self._turns.per_key("SCARD", [relation_key(side.prefix, owner) for owner in unique])
         return {owner for owner, size in zip(unique, sizes, strict=True) if size == 1}  # the sentinel alone
 
     async def _all_of(self, side: Side, owner_id: int) -> set[int]:

@@ -60,6 +60,26 @@ async def test_results_are_what_redis_py_returns_for_each_command(redis: aioredi
     await turns.aclose()
 
 
+@pytest.mark.parametrize("pipelined", [True, False], ids=["one script", "a command per key"])
+async def test_one_read_over_many_keys_answers_as_a_command_per_key(
+    redis: aioredis.Redis, *, pipelined: bool
+) -> None:
+    turns = TurnBatch(redis, pipelined=pipelined)
+    sizes = await turns.per_key("SCARD", ["tb:s", "tb:missing", "tb:s"])
+    assert sizes == [2, 0, 2]
+    scores = await turns.per_key("ZMSCORE", ["tb:z", "tb:missing"], "2", "9")
+    # The script's scores are the reply's text; redis-py's, floats: `float` reads both
+    assert [[None if v is None else float(v) for v in reply] for reply in scores] == [
+        [2.5, None],
+        [None, None],
+    ]
+    assert await turns.per_key("SCARD", []) == []
+    before = turns.round_trips
+    await turns.per_key("SCARD", [f"tb:{n}" for n in range(2000)])
+    assert turns.round_trips - before == 1
+    await turns.aclose()
+
+
 async def test_calls_made_in_one_turn_share_one_round_trip_and_keep_their_own_results(
     redis: aioredis.Redis,
 ) -> None:
