@@ -31,6 +31,7 @@ from graphql import (
 )
 
 from gateway.document_limits import FragmentGraph
+from gateway.doorkeeper import Doorkeeper
 
 if TYPE_CHECKING:
     from graphql import (
@@ -149,8 +150,8 @@ _MEMO_CHARS = 512 * 1024
 class CostMemo:
     """Costs already computed, by query text, operation name and raw variables.
 
-    A hot query (a persisted home page, say) is priced once per process instead of on every
-    request: the cost depends on nothing else, and the schema is fixed while the process
+    A hot query (a persisted home page, say) is priced twice per process (gateway/doorkeeper.py)
+    instead of on every request: the cost depends on nothing else, and the schema is fixed while the process
     lives. Raw variables that are not plain JSON are not remembered, only priced.
     """
 
@@ -161,6 +162,7 @@ class CostMemo:
         self._max_chars = max_chars
         self._chars = 0
         self._costs: dict[tuple[str, str | None, bytes], int] = {}
+        self._doorkeeper = Doorkeeper()  # kept from the second time it is priced
 
     @property
     def held_chars(self) -> int:
@@ -187,8 +189,8 @@ class CostMemo:
                 self._schema, document, operation_name, coerced_variables, max_page=self._max_page
             )
             size = _held(key)
-            if size > self._max_chars // 64:
-                return known  # not a hot page's query: not worth its room
+            if size > self._max_chars // 64 or not self._doorkeeper.admit(key):
+                return known  # not a hot page's query (yet): not worth its room
             while self._costs and self._chars + size > self._max_chars:
                 # Oldest first: dicts keep insertion order, and a hot query is soon priced again
                 oldest = next(iter(self._costs))
