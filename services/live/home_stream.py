@@ -117,9 +117,10 @@ class _Replay:
     def stamp(self, events: list[HomeStreamEvent]) -> list[HomeStreamEvent]:
         """Give removals the stream's resume point as their cursor, so every event but RESYNC
         tells the client where to resume (a removal does not move it)."""
-        resume = self.resume_point()[0]
-        for event in events:
-            if event.cursor is None and event.kind is not HomeEventKind.RESYNC:
+        unstamped = [e for e in events if e.cursor is None and e.kind is not HomeEventKind.RESYNC]
+        if unstamped:  # a new post carries its own: no scan of what was delivered for it
+            resume = self.resume_point()[0]
+            for event in unstamped:
                 event.cursor = resume
         return events
 

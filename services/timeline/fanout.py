@@ -251,13 +251,20 @@ class FanoutService:
                 for low, _ in ranges:
                     pipe.sadd(pending_key(tracking), str(low))
                 await pipe.execute()
+        if task == PUSH and len(ranges) == 1:
+            # One batch (most authors): pushed here, a job hop sooner. It is tracked as a
+            # batch job's would be, so a retry of this dispatch finds the same state
+            (low, high), position = ranges[0], str(ranges[0][0])
+            await self.push_batch(subject_id, author_id, low, high, position, visible_at)
+            ranges = []
         for low, high in ranges:
             position = str(low)
             args: list[Any] = [subject_id, author_id, low, high, position]
             if task == PUSH:
                 args.append(visible_at)
             await self._queue.enqueue(_BATCH_JOBS[task], *args, job_id=f"{tracking}:{position}", wake=False)
-        await self._queue.wake()
+        if ranges:
+            await self._queue.wake()
         await self._finish(task, subject_id, _ROOT, visible_at)
 
     async def _finish(self, task: str, subject_id: int, position: str, visible_at: float) -> None:
