@@ -26,7 +26,8 @@ OPEN_LOCK_NAME = ".open.lock"
 # Each collection file has its own SQLite connection, and SQLite's default page cache is 2 MB
 # per connection: with some 35 collections the stand-in could hold 70 MB in the process that
 # embeds it. A small cache per file bounds that; the OS page cache still holds the files.
-# (It was a suspect for the RSS growth under bench/soak.py, but did not explain it.)
+# (It was a suspect for the RSS growth under bench/soak.py, but did not explain it: the stand-in's
+# hash indexes, which litemongo keeps in Python memory, grow with every document written.)
 PAGE_CACHE_KIB = 256
 
 
