@@ -18,7 +18,7 @@ from gateway import metrics_route
 from gateway.rate_limits import Bucket, RateLimiter
 from services.timeline.job_names import TimelineJob
 from tests import media_files
-from tests.helpers import PASSWORD, Api, create_media_post, create_post, follow, upload
+from tests.helpers import PASSWORD, Api, TestUser, create_media_post, create_post, follow, upload
 from tests.live_client import LiveClient
 
 if TYPE_CHECKING:
@@ -109,6 +109,7 @@ async def test_logs_follow_the_request_into_its_jobs_and_keep_no_secrets(
     author = await api.new_user("author")
     fan = await api.new_user("fan")
     await follow(api, fan, author)
+    await _more_followers_than_one_batch(api, author)
     lines: list[str] = []
 
     class Collect(logging.Handler):
@@ -162,6 +163,13 @@ async def test_logs_follow_the_request_into_its_jobs_and_keep_no_secrets(
         assert secret not in everything
 
 
+async def _more_followers_than_one_batch(api: Api, author: TestUser) -> None:
+    """Followers enough for two fan-out ranges (FANOUT_BATCH_SIZE is 4 in tests): a post whose
+    followers fit one range is pushed by the dispatch job itself, with no batch job."""
+    for _ in range(4):
+        await follow(api, await api.new_user("more"), author)
+
+
 def metric(text: str, name: str, **labels: str) -> float:
     """The value of one sample in Prometheus's text format (0 if absent)."""
     for line in text.splitlines():
@@ -186,6 +194,7 @@ async def test_metrics_report_requests_errors_jobs_fanout_media_live_and_cache(
     author = await api.new_user("author")
     fan = await api.new_user("fan")
     await follow(api, fan, author)
+    await _more_followers_than_one_batch(api, author)
     live = await LiveClient.connect(server_url, fan.token)
     assert await live.acknowledged()
     await live.subscribe("subscription { homeTimelineUpdates { type } }")
