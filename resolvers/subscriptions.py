@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from resolvers.context import Info
     from services.live.home_stream import HomeStreamEvent
     from services.live.post_stream import PostLiveState
+    from services.posts.records import PostRecord
 
 MAX_SEEN = 200
 
@@ -61,7 +62,7 @@ async def home_timeline_updates(
             if all(event.viewer_liked is not None for event in events if event.post is not None):
                 # The hub read this viewer's like with everyone else's: nothing to load here
                 hydrated = {
-                    event.post.id: HydratedPost(event.post, liked=event.viewer_liked if fields else None)
+                    event.post.id: _as_read_by_hub(event.post, event, liked_selected=bool(fields))
                     for event in events
                     if event.post is not None
                 }
@@ -70,8 +71,17 @@ async def home_timeline_updates(
         for event in events:
             yield HomeUpdate(event, hydrated.get(event.post.id) if event.post is not None else None)
             # Resumed once the transport has sent the event: the post's visible-to-screen time
-            if event.visible_at is not None:
-                metrics.LIVE_DELIVERY_SECONDS.observe(max(0.0, time.time() - event.visible_at))
+            _record_delivery(event)
+
+
+def _as_read_by_hub(post: PostRecord, event: HomeStreamEvent, *, liked_selected: bool) -> HydratedPost:
+    """The post with the viewer's like the hub read for every viewer (nothing more to load)."""
+    return HydratedPost(post, liked=event.viewer_liked if liked_selected else None)
+
+
+def _record_delivery(event: HomeStreamEvent) -> None:
+    if event.visible_at is not None:
+        metrics.LIVE_DELIVERY_SECONDS.observe(max(0.0, time.time() - event.visible_at))
 
 
 def _sender(
@@ -82,11 +92,10 @@ def _sender(
     async def send(event: HomeStreamEvent) -> bool:
         if event.post is None or (liked_selected and event.viewer_liked is None):
             return False  # the like must be loaded for this viewer: the usual way
-        hydrated = HydratedPost(event.post, liked=event.viewer_liked if liked_selected else None)
+        hydrated = _as_read_by_hub(event.post, event, liked_selected=liked_selected)
         if not await express(HomeUpdate(event, hydrated)):
             return False
-        if event.visible_at is not None:
-            metrics.LIVE_DELIVERY_SECONDS.observe(max(0.0, time.time() - event.visible_at))
+        _record_delivery(event)
         return True
 
     return send

@@ -86,13 +86,19 @@ def _new_post_events(
     record: PostRecord, message: dict[str, object], audience: LiveAudience | None, viewer_id: int
 ) -> list[HomeStreamEvent]:
     """A live new post for one viewer, with what the hub read for every viewer it goes to."""
-    event = HomeStreamEvent(HomeEventKind.POST_ADDED, post=record, cursor=record.id)
+    (event,) = _added([record])
     visible_at = message.get("visibleAt")
     event.visible_at = float(visible_at) if isinstance(visible_at, (int, float)) else None
     likes = message.get("likes")
     event.viewer_liked = likes.get(viewer_id) if isinstance(likes, dict) else None
     event.viewer_block_free = audience is not None and viewer_id in audience.block_free
     return [event]
+
+
+def _decided_audience(message: dict[str, object], viewer_id: int) -> LiveAudience | None:
+    """Who the hub found may see the message's post, if it decided for this viewer."""
+    audience = message.get("audience")  # decided once per process for every viewer
+    return audience if isinstance(audience, LiveAudience) and viewer_id in audience.decided else None
 
 
 def _removed(post_id: int) -> HomeStreamEvent:
@@ -248,10 +254,8 @@ class HomeStream:
         `send`; False (nothing changed) for anything else, or when `send` cannot."""
         if message.get("type") != NEW_POST:
             return False
-        record, audience = message.get("record"), message.get("audience")
-        if not isinstance(record, PostRecord) or not isinstance(audience, LiveAudience):
-            return False
-        if viewer_id not in audience.decided:
+        record, audience = message.get("record"), _decided_audience(message, viewer_id)
+        if not isinstance(record, PostRecord) or audience is None:
             return False
         if record.id in replay.delivered or not record.is_visible or viewer_id not in audience.seeing:
             return True  # nothing to send to this viewer, as _events_for would find
@@ -274,9 +278,7 @@ class HomeStream:
                 record = message.get("record")  # prefetched once per process by the hub
                 if not isinstance(record, PostRecord):
                     (record,) = await self._posts.get_many([post_id])
-                audience = message.get("audience")  # decided once per process for every viewer
-                if not isinstance(audience, LiveAudience) or viewer_id not in audience.decided:
-                    audience = None
+                audience = _decided_audience(message, viewer_id)
                 # Muted, blocked either way, or private and not followed: silently not shown
                 if (
                     record is not None

@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 _MAX_RECONNECT_DELAY_S = 5.0
 
 DEFAULT_QUEUE = 256
-_TURNS_TO_START_A_RENDER = 1
 RESYNC = "resync"
 _CLOSED = object()
 
@@ -246,8 +245,7 @@ class LiveHub:
             # Its task wakes, passes the event up its stream and starts the render in the next
             # turn of the loop (tests/schema/test_live_frames.py counts the express sends); the
             # next express subscriptions then share that render, or, at worst, queue too
-            for _ in range(_TURNS_TO_START_A_RENDER):
-                await asyncio.sleep(0)
+            await asyncio.sleep(0)
 
     def _offer(self, subscription: LiveSubscription, event: dict[str, Any]) -> None:
         subscription.offer(event)

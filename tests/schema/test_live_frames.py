@@ -60,6 +60,12 @@ async def _raw_frame(client: LiveClient) -> str:
             return raw
 
 
+async def _next_posts(clients: list[LiveClient]) -> tuple[list[str], list[dict[str, Any]]]:
+    """Each client's next frame, as sent, and the post it carries."""
+    frames = [await _raw_frame(client) for client in clients]
+    return frames, [json.loads(frame)["payload"]["data"]["homeTimelineUpdates"]["post"] for frame in frames]
+
+
 async def _fans(api: Api, count: int) -> tuple[TestUser, list[TestUser]]:
     author = await api.new_user("author")
     fans = [await api.new_user("fan") for _ in range(count)]
@@ -134,8 +140,7 @@ async def test_viewer_dependent_fields_differ_per_viewer(
     await api.gql(LIKE, {"p": older}, token=fans[0].token)
     # A replay from the cursor brings the older post again, to each in its own state
     clients = [await _subscribe(server_url, fan.token, {"after": start}) for fan in fans]
-    frames = [await _raw_frame(client) for client in clients]
-    posts = [json.loads(frame)["payload"]["data"]["homeTimelineUpdates"]["post"] for frame in frames]
+    frames, posts = await _next_posts(clients)
     assert [post["viewerHasLiked"] for post in posts] == [True, False, False]
     assert frames[1] == frames[2], "the same render for the same operation, post and like"
     assert frames[0] != frames[1]
@@ -144,8 +149,7 @@ async def test_viewer_dependent_fields_differ_per_viewer(
     # A new post, which none of them likes: one frame for all three
     newer = await create_post(api, author, "liked by nobody yet")
     await run_jobs()
-    frames = [await _raw_frame(client) for client in clients]
-    posts = [json.loads(frame)["payload"]["data"]["homeTimelineUpdates"]["post"] for frame in frames]
+    frames, posts = await _next_posts(clients)
     assert [post["id"] for post in posts] == [newer] * 3
     assert frames[0] == frames[1] == frames[2]
     for client in clients:
@@ -163,8 +167,7 @@ async def test_a_post_liked_before_it_reaches_the_screens_shows_as_liked_to_that
     post = await create_post(api, author, "liked before the fan-out ran")
     await api.gql(LIKE, {"p": post}, token=fans[1].token)
     await run_jobs()  # the fan-out publishes now; the hub reads the three viewers' likes at once
-    frames = [await _raw_frame(client) for client in clients]
-    posts = [json.loads(frame)["payload"]["data"]["homeTimelineUpdates"]["post"] for frame in frames]
+    frames, posts = await _next_posts(clients)
     assert [post["viewerHasLiked"] for post in posts] == [False, True, False]
     assert frames[0] == frames[2]
     for client in clients:
@@ -184,8 +187,7 @@ async def test_comments_are_shared_by_viewers_in_no_block_and_rendered_alone_for
     for who, text in ((troll, "first!"), (fans[0], "nice")):
         assert (await api.gql(COMMENT, {"p": post, "t": text}, token=who.token))["addComment"]["errors"] == []
     await run_jobs()
-    frames = [await _raw_frame(client) for client in clients]
-    posts = [json.loads(frame)["payload"]["data"]["homeTimelineUpdates"]["post"] for frame in frames]
+    frames, posts = await _next_posts(clients)
     authors = [[edge["node"]["author"]["username"] for edge in p["comments"]["edges"]] for p in posts]
     assert authors == [[troll.username, fans[0].username]] * 2 + [[fans[0].username]]
     assert frames[0] == frames[1], "one render for the two viewers in no block"
