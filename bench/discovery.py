@@ -215,7 +215,7 @@ def _prefixes(person: dict[str, Any]) -> list[str]:
 
 def planner_evidence(client: Any, queries: dict[str, list[str]]) -> dict[str, Any]:
     """litemongo's equivalent of explain(): the candidates its index hands the matcher (None = scan)."""
-    planner = client["bench"]["people_search"]._collection._store._get_query_index()
+    planner = client.engine_client["bench"]["people_search"]._store._get_query_index()
     sample = {cls: queries[cls][0] for cls in ("2 chars", "3-4 chars", "5-8 chars", "exact username")}
     return {
         "documents": len(planner._docs),

@@ -15,7 +15,8 @@ Rate limits stay on (every request is charged through Redis) with budgets of 10^
 which no client here reaches: the soak measures the server, not the limits, and all its
 clients share one address. Prints one JSON document (see bench/common.py): errors by kind,
 5xx and INTERNAL_ERROR counts, per-minute p50/p99 of every operation, the server's RSS over
-time and its growth after the first 5 minutes, and the error lines the server logged.
+time and its growth after the first 5 minutes (the API process's own; the stand-in's and Redis's
+beside it, with the documents stored), and the error lines the server logged.
 
     .venv/bin/python -m bench.soak --minutes 30 > bench/results/soak.json
 """
@@ -36,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from aperture.embedded.engine_process import EngineProcessClient
 from bench.common import ROOT, emit, free_port, git_dirty_files, git_revision, load_average, machine
 from bench.soak_load import (
     Recorder,
@@ -73,6 +75,47 @@ def _children(pid: int) -> list[int]:
     with contextlib.suppress(OSError):
         return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     return []
+
+
+# The server's children by what they run: their memory is the stores' data and the media
+# processes' working sets, reported beside the API's own
+_CHILD_ROLES = {
+    b"aperture.embedded.engine_server": "stand_in_mib",
+    b"redis": "redis_mib",
+    b"processing.run": "media_mib",
+}
+
+
+def _children_by_role(pid: int) -> dict[str, float]:
+    sizes = dict.fromkeys(_CHILD_ROLES.values(), 0.0)
+    for child in _children(pid):
+        with contextlib.suppress(OSError):
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+            role = next((name for marker, name in _CHILD_ROLES.items() if marker in command), "other_mib")
+            sizes[role] = round(sizes.get(role, 0.0) + _rss_mib(child), 1)
+    return sizes
+
+
+async def _documents_stored(engine_url: str) -> int:
+    """How many documents the stand-in holds: its memory grows with them, as a database's does."""
+    client = await EngineProcessClient(engine_url).start()
+    try:
+        database = client["aperture"]
+        counts = [
+            await database[name].estimated_document_count() for name in await database.list_collection_names()
+        ]
+    finally:
+        await client.close()
+    return sum(counts)
+
+
+async def _sample(pid: int, started: float, engine_url: str) -> dict[str, float]:
+    return {
+        "t_s": round(time.monotonic() - started, 1),
+        "api_mib": _rss_mib(pid),
+        **_children_by_role(pid),
+        "stand_in_documents": await _documents_stored(engine_url),
+    }
 
 
 async def start_server(data_dir: Path, port: int) -> asyncio.subprocess.Process:
@@ -153,12 +196,11 @@ async def run_load(world: World, until: float) -> None:
         await asyncio.gather(*tasks)
 
 
-async def sample_rss(pid: int, started: float, until: float, samples: list[dict[str, float]]) -> None:
+async def sample_rss(
+    pid: int, engine_url: str, started: float, until: float, samples: list[dict[str, float]]
+) -> None:
     while time.monotonic() < until:
-        children = sum(_rss_mib(child) for child in _children(pid))
-        samples.append(
-            {"t_s": round(time.monotonic() - started, 1), "api_mib": _rss_mib(pid), "children_mib": children}
-        )
+        samples.append(await _sample(pid, started, engine_url))
         await asyncio.sleep(RSS_EVERY_S)
 
 
@@ -167,6 +209,8 @@ def rss_report(samples: list[dict[str, float]], minutes: float) -> dict[str, Any
     warm_up_s = min(300.0, minutes * 30)
     after = [s for s in samples if s["t_s"] >= warm_up_s] or samples[-1:]
     base, final = after[0]["api_mib"], samples[-1]["api_mib"]
+    documents_added = samples[-1]["stand_in_documents"] - after[0]["stand_in_documents"]
+    stand_in_added_mib = samples[-1]["stand_in_mib"] - after[0]["stand_in_mib"]
     return {
         "samples": samples,
         "warm_up_s": warm_up_s,
@@ -175,6 +219,13 @@ def rss_report(samples: list[dict[str, float]], minutes: float) -> dict[str, Any
         "api_mib_peak": max(s["api_mib"] for s in samples),
         "growth_after_warm_up_pct": round((final - base) / base * 100, 1) if base else None,
         "growth_after_5_min_pct": round((final - base) / base * 100, 1) if minutes > 5 and base else None,
+        "stand_in": {
+            "documents_added_after_warm_up": documents_added,
+            "mib_added_after_warm_up": round(stand_in_added_mib, 1),
+            "kib_per_document_added": round(stand_in_added_mib * 1024 / documents_added, 2)
+            if documents_added
+            else None,
+        },
     }
 
 
@@ -191,7 +242,10 @@ async def main(minutes: float) -> None:
             "follows_each": FOLLOWS_EACH,
             "workers": WORKERS,
             "rate_limits": "on, 1000000 a minute per bucket (none reached)",
-            "server": "aperture serve --no-seed: API, in-process worker, embedded Redis, litemongo on SQLite",
+            "server": (
+                "aperture serve --no-seed: API and in-process worker in one process (api_mib), embedded "
+                "Redis and the MongoDB stand-in (litemongo on SQLite) in child processes"
+            ),
         },
     }
     with tempfile.TemporaryDirectory(prefix="aperture-soak-") as tmp:
@@ -207,9 +261,11 @@ async def main(minutes: float) -> None:
             started = time.monotonic()
             until = started + minutes * 60
             rss: list[dict[str, float]] = []
-            await asyncio.gather(run_load(world, until), sample_rss(server.pid, started, until, rss))
-            rss.append({"t_s": round(time.monotonic() - started, 1), "api_mib": _rss_mib(server.pid),
-                        "children_mib": sum(_rss_mib(c) for c in _children(server.pid))})  # fmt: skip
+            engine_url = f"litemongo+engine://{data_dir / 'mongo' / 'engine.sock'}"
+            await asyncio.gather(
+                run_load(world, until), sample_rss(server.pid, engine_url, started, until, rss)
+            )
+            rss.append(await _sample(server.pid, started, engine_url))
         finally:
             server.send_signal(signal.SIGTERM)
             exit_code = await asyncio.wait_for(server.wait(), 60)

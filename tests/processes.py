@@ -53,13 +53,23 @@ def process_group(pgid: int) -> list[int]:
 
 def media_children(parent: int) -> list[int]:
     """Live `python -m processing.run` children of `parent`."""
+    return children_running(parent, b"processing.run")
+
+
+def engine_children(parent: int) -> list[int]:
+    """Live MongoDB stand-in processes (`python -m aperture.embedded.engine_server`) of `parent`."""
+    return children_running(parent, b"aperture.embedded.engine_server")
+
+
+def children_running(parent: int, module: bytes) -> list[int]:
+    """Live children of `parent` whose command line names `module`."""
     found = []
     for entry in Path("/proc").iterdir():
         fields = _stat(entry.name) if entry.name.isdigit() else None
         if fields is None or fields[0] == "Z" or int(fields[1]) != parent:
             continue
         with contextlib.suppress(OSError):
-            if b"processing.run" in Path(f"/proc/{entry.name}/cmdline").read_bytes():
+            if module in Path(f"/proc/{entry.name}/cmdline").read_bytes():
                 found.append(int(entry.name))
     return found
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import free_port
-from tests.processes import alive, media_children
+from tests.processes import alive, engine_children, media_children
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -122,9 +122,12 @@ def test_serve_runs_seeds_stops_cleanly_and_keeps_data(tmp_path: Path) -> None:
         assert state == "READY"
         media_processes = media_children(first.pid)
         assert media_processes, "the in-process worker keeps warm media processes"
+        engines = engine_children(first.pid)
+        assert len(engines) == 1, "the MongoDB stand-in runs in its own process"
     finally:
         output = _stop(first)
     assert not [pid for pid in media_processes if alive(pid)], "serve leaves no media process behind"
+    assert not [pid for pid in engines if alive(pid)], "serve stops the stand-in's process"
     assert f"{base}/graphql" in output
     assert "username=alice password=aperture-demo" in output
     assert "stopped cleanly" in output

@@ -16,8 +16,20 @@ import functools
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 from urllib.parse import urlparse
+
+from bson import ObjectId
+
+from aperture.embedded.engine_calls import (
+    AGGREGATE,
+    FIND,
+    LIST_COLLECTIONS,
+    PING,
+    EngineCall,
+    FindSpec,
+    execute,
+)
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Sequence
@@ -32,7 +44,29 @@ def is_litemongo_url(url: str) -> bool:
     return urlparse(url).scheme in LITEMONGO_SCHEMES
 
 
-class SyncEngineClient:
+class EngineClient(Protocol):
+    """Where engine calls run: a thread of this process, or the stand-in's own process."""
+
+    stats: CommandStats | None
+
+    async def call(self, command: str, call: EngineCall) -> Any: ...
+
+    async def close(self) -> None: ...
+
+
+class LiteClientShapes:
+    """The part of AsyncMongoClient's shape that hands out databases."""
+
+    engine: EngineClient
+
+    def get_database(self, name: str) -> LiteDatabase:
+        return LiteDatabase(self.engine, name)
+
+    def __getitem__(self, name: str) -> LiteDatabase:
+        return self.get_database(name)
+
+
+class SyncEngineClient(LiteClientShapes):
     """Runs a synchronous pymongo-compatible engine on its own thread, with async call shapes."""
 
     def __init__(self, open_engine: Callable[[], Any], stats: CommandStats | None = None) -> None:
@@ -41,14 +75,17 @@ class SyncEngineClient:
         self._client: Any = None
         self._closed = False
         self.stats = stats
+        self.engine = self
 
-    async def run(self, command: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    async def call(self, command: str, call: EngineCall) -> Any:
         if self._closed:
             raise RuntimeError("litemongo client is closed")
+        if self._client is None:
+            raise RuntimeError("call start() first")
         if self.stats is not None:
             self.stats.record(command)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+        return await loop.run_in_executor(self._executor, execute, self._client, call)
 
     async def start(self) -> Self:
         # The engine thread runs pure-Python queries; a shorter GIL switch interval (default
@@ -58,13 +95,10 @@ class SyncEngineClient:
         self._client = await loop.run_in_executor(self._executor, self._open_engine)
         return self
 
-    def get_database(self, name: str) -> LiteDatabase:
-        if self._client is None:
-            raise RuntimeError("call start() first")
-        return LiteDatabase(self, self._client[name])
-
-    def __getitem__(self, name: str) -> LiteDatabase:
-        return self.get_database(name)
+    @property
+    def engine_client(self) -> Any:
+        """The synchronous engine itself, for benchmarks that inspect its planner."""
+        return self._client
 
     async def close(self) -> None:
         if self._closed:
@@ -90,10 +124,10 @@ class LiteMongoClient(SyncEngineClient):
             raise ValueError(f"not a litemongo URL: {url!r}")
         memory = parsed.scheme == "litemongo+memory"
         location = parsed.netloc + parsed.path
-        super().__init__(functools.partial(_open_litemongo, memory, location), stats)
+        super().__init__(functools.partial(open_litemongo, memory=memory, location=location), stats)
 
 
-def _open_litemongo(memory: bool, location: str) -> Any:
+def open_litemongo(*, memory: bool, location: str) -> Any:
     # Imported here so that deployments on real MongoDB never load the emulator.
     import litemongo  # noqa: PLC0415
     from litemongo._vendor import mongomock  # noqa: PLC0415
@@ -108,13 +142,12 @@ def _open_litemongo(memory: bool, location: str) -> Any:
 
 
 class LiteDatabase:
-    def __init__(self, client: SyncEngineClient, database: Any) -> None:
+    def __init__(self, client: EngineClient, name: str) -> None:
         self.client = client
-        self._database = database
-        self.name: str = database.name
+        self.name = name
 
     def __getitem__(self, name: str) -> LiteCollection:
-        return LiteCollection(self.client, self._database[name], self)
+        return LiteCollection(self.client, name, self)
 
     def get_collection(self, name: str) -> LiteCollection:
         return self[name]
@@ -123,7 +156,7 @@ class LiteDatabase:
         name = command if isinstance(command, str) else next(iter(command))
         if name != "ping":
             raise NotImplementedError(f"only ping is supported, not {name!r}")
-        await self.client.run("ping", lambda: None)
+        await self.client.call("ping", EngineCall(self.name, "", PING))
         return {"ok": 1.0}
 
     async def warm(self) -> None:
@@ -136,24 +169,30 @@ class LiteDatabase:
             await self[name].find_one({"_warm_": True})
 
     async def list_collection_names(self) -> list[str]:
-        names: list[str] = await self.client.run("listCollections", self._database.list_collection_names)
+        names: list[str] = await self.client.call(
+            "listCollections", EngineCall(self.name, "", LIST_COLLECTIONS)
+        )
         return names
 
 
 class LiteCollection:
-    def __init__(self, client: SyncEngineClient, collection: Any, database: LiteDatabase) -> None:
+    def __init__(self, client: EngineClient, name: str, database: LiteDatabase) -> None:
         self._client = client
-        self._collection = collection
         self.database = database
-        self.name: str = collection.name
+        self.name = name
 
     async def _run(self, command: str, method: str, *args: Any, **kwargs: Any) -> Any:
-        return await self._client.run(command, getattr(self._collection, method), *args, **kwargs)
+        return await self._client.call(
+            command, EngineCall(self.database.name, self.name, method, args, kwargs)
+        )
 
     async def insert_one(self, document: dict[str, Any], **kwargs: Any) -> Any:
+        _give_id(document)
         return await self._run("insert", "insert_one", document, **kwargs)
 
     async def insert_many(self, documents: Sequence[dict[str, Any]], **kwargs: Any) -> Any:
+        for document in documents:
+            _give_id(document)
         return await self._run("insert", "insert_many", list(documents), **kwargs)
 
     async def update_one(self, filter: dict[str, Any], update: Any, **kwargs: Any) -> Any:
@@ -196,13 +235,10 @@ class LiteCollection:
         return await self._run("find", "find_one", filter, *args, **kwargs)
 
     def find(self, filter: dict[str, Any] | None = None, projection: Any = None, **kwargs: Any) -> LiteCursor:
-        return LiteCursor(self._client, self._collection, filter, projection, kwargs)
+        return LiteCursor(self, filter, projection, kwargs)
 
     async def aggregate(self, pipeline: Sequence[dict[str, Any]], **kwargs: Any) -> LiteResultCursor:
-        def run() -> list[Any]:
-            return list(self._collection.aggregate(list(pipeline), **kwargs))
-
-        return LiteResultCursor(await self._client.run("aggregate", run))
+        return LiteResultCursor(await self._run("aggregate", AGGREGATE, list(pipeline), **kwargs))
 
     async def create_index(self, keys: Any, **kwargs: Any) -> str:
         name: str = await self._run("createIndexes", "create_index", keys, **kwargs)
@@ -210,6 +246,13 @@ class LiteCollection:
 
     async def drop(self) -> None:
         await self._run("drop", "drop")
+
+
+def _give_id(document: dict[str, Any]) -> None:
+    # PyMongo gives a new document its _id on the caller's side, and callers may read it back;
+    # an engine in another process could not, so the adapter does it as PyMongo does.
+    if "_id" not in document:
+        document["_id"] = ObjectId()
 
 
 class LiteResultCursor:
@@ -234,13 +277,11 @@ class LiteCursor:
 
     def __init__(
         self,
-        client: SyncEngineClient,
-        collection: Any,
+        collection: LiteCollection,
         filter_: dict[str, Any] | None,
         projection: Any,
         options: dict[str, Any],
     ) -> None:
-        self._client = client
         self._collection = collection
         self._filter = filter_
         self._projection = projection
@@ -265,22 +306,12 @@ class LiteCursor:
     def batch_size(self, _size: int) -> Self:
         return self
 
-    def _evaluate(self, length: int | None) -> list[Any]:
-        cursor = self._collection.find(self._filter, self._projection)
-        if self._sort:
-            cursor = cursor.sort(self._sort)
+    async def to_list(self, length: int | None = None) -> list[Any]:
         limit = self._limit
         if length is not None and (not limit or length < limit):
             limit = length
-        # mongomock's cursor re-slices its whole result list on every next() when a limit or
-        # skip is set, which is quadratic; materialize once and slice here instead.
-        compute = getattr(cursor, "_compute_results", None)
-        results: list[Any] = list(compute(with_limit_and_skip=False)) if compute else list(cursor)
-        end = self._skip + limit if limit else None
-        return results[self._skip : end]
-
-    async def to_list(self, length: int | None = None) -> list[Any]:
-        documents: list[Any] = await self._client.run("find", self._evaluate, length)
+        spec = FindSpec(self._filter, self._projection, self._sort, self._skip, limit)
+        documents: list[Any] = await self._collection._run("find", FIND, spec)  # noqa: SLF001 - one class family
         return documents
 
     def __aiter__(self) -> AsyncIterator[Any]:

@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from aperture.embedded.engine_process import EmbeddedEngine
 from aperture.embedded.redis_server import EmbeddedRedis
 
 if TYPE_CHECKING:
@@ -23,8 +24,11 @@ class EmbeddedRuntime:
     settings: Settings
     redis: EmbeddedRedis | None
     started: list[str]
+    engine: EmbeddedEngine | None = None
 
     async def stop(self) -> None:
+        if self.engine is not None:
+            await self.engine.stop()
         if self.redis is not None:
             await self.redis.stop()
 
@@ -51,12 +55,21 @@ async def start_embedded(settings: Settings) -> EmbeddedRuntime:
         redis = await EmbeddedRedis(data_dir / "redis").start()
         overrides["redis_url"] = redis.url
         started.append(f"redis ({redis.url})")
+    engine: EmbeddedEngine | None = None
     if not settings.mongodb_url:
-        overrides["mongodb_url"] = f"litemongo://{data_dir / 'mongo'}"
-        started.append(f"MongoDB stand-in (litemongo on SQLite in {data_dir / 'mongo'})")
+        try:
+            engine = await EmbeddedEngine(data_dir / "mongo").start()
+        except BaseException:
+            if redis is not None:
+                await redis.stop()
+            raise
+        overrides["mongodb_url"] = engine.url
+        started.append(
+            f"MongoDB stand-in (litemongo on SQLite in {data_dir / 'mongo'}, process {engine.pid})"
+        )
     if not settings.uses_s3:
         started.append(f"local blob store ({data_dir / 'blobs'})")
     if not settings.secret_key:
         overrides["secret_key"] = _secret_key(data_dir)
     resolved = dataclasses.replace(settings, **overrides)  # type: ignore[arg-type]
-    return EmbeddedRuntime(settings=resolved, redis=redis, started=started)
+    return EmbeddedRuntime(settings=resolved, redis=redis, started=started, engine=engine)

@@ -17,6 +17,7 @@ import redis.asyncio as aioredis
 from pymongo import AsyncMongoClient
 from redis.asyncio.cluster import RedisCluster
 
+from aperture.embedded.engine_process import EngineProcessClient, is_engine_url
 from aperture.embedded.litemongo_adapter import LiteMongoClient, is_litemongo_url
 from aperture.mongo_stats import CommandStats, CommandStatsListener
 from aperture.settings import CLUSTER_SCHEMES, is_cluster_url
@@ -56,6 +57,8 @@ def connect_redis(settings: Settings) -> aioredis.Redis:
 
 
 async def connect_mongo(url: str, stats: CommandStats) -> Any:
+    if is_engine_url(url):
+        return await EngineProcessClient(url, stats).start()
     if is_litemongo_url(url):
         return await LiteMongoClient(url, stats).start()
     return AsyncMongoClient(

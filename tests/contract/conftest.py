@@ -17,13 +17,14 @@ import pytest
 import redis.asyncio as aioredis
 from pymongo import AsyncMongoClient
 
+from aperture.embedded.engine_process import EmbeddedEngine, EngineProcessClient
 from aperture.embedded.litemongo_adapter import LiteMongoClient, SyncEngineClient
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
     from pathlib import Path
 
-BACKENDS = ["litemongo-memory", "litemongo-sqlite", "mongomock-ng"]
+BACKENDS = ["litemongo-memory", "litemongo-sqlite", "litemongo-process", "mongomock-ng"]
 if os.environ.get("MONGODB_URL"):
     BACKENDS.append("mongodb")
 
@@ -39,10 +40,15 @@ async def contract_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIt
     backend = request.param
     name = f"contract_{uuid.uuid4().hex[:8]}"
     client: Any
+    engine: EmbeddedEngine | None = None
     if backend == "litemongo-memory":
         client = await LiteMongoClient(f"litemongo+memory://{name}").start()
     elif backend == "litemongo-sqlite":
         client = await LiteMongoClient(f"litemongo://{tmp_path / 'mongo'}").start()
+    elif backend == "litemongo-process":
+        # as `aperture serve` runs it: in its own process, over a socket
+        engine = await EmbeddedEngine(tmp_path / "mongo").start()
+        client = await EngineProcessClient(engine.url).start()
     elif backend == "mongomock-ng":
         client = await SyncEngineClient(_mongomock_ng).start()
     else:
@@ -52,6 +58,8 @@ async def contract_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIt
     if backend == "mongodb":
         await client.drop_database(name)
     await client.close()
+    if engine is not None:
+        await engine.stop()
 
 
 @pytest.fixture
