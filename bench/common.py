@@ -26,6 +26,7 @@ if str(ROOT) not in sys.path:
 import uvicorn
 
 from aperture.cli import uvicorn_config
+from aperture.embedded.engine_process import EmbeddedEngine
 from aperture.embedded.redis_server import EmbeddedRedis
 from aperture.logs import configure_logging
 from aperture.settings import Settings
@@ -112,15 +113,25 @@ class Stack:
 
 
 @contextlib.asynccontextmanager
-async def embedded_stack(**overrides: Any) -> AsyncIterator[Stack]:
-    """A fresh Redis, the in-memory MongoDB stand-in, and the API served by uvicorn in this process."""
+async def embedded_stack(*, stand_in_thread: bool = False, **overrides: Any) -> AsyncIterator[Stack]:
+    """A fresh Redis, the MongoDB stand-in in memory, and the API served by uvicorn in this process.
+
+    The stand-in runs in its own process, as under `aperture serve`, so that its memory and
+    its pure-Python queries are not the API's; `stand_in_thread=True` runs it on a thread of
+    this process instead (as the tests do), for benchmarks that inspect it.
+    """
     tmp = Path(tempfile.mkdtemp(prefix="aperture-bench-"))
     redis = await EmbeddedRedis(tmp / "redis", persistent=False).start()
+    try:
+        engine = None if stand_in_thread else await EmbeddedEngine(tmp / "mongo", memory=True).start()
+    except BaseException:
+        await redis.stop()
+        raise
     port = free_port()
     settings = Settings(
         port=port,
         data_dir=tmp,
-        mongodb_url=f"litemongo+memory://bench-{port}",
+        mongodb_url=engine.url if engine is not None else f"litemongo+memory://bench-{port}",
         redis_url=redis.url,
         secret_key="bench-secret-key",
         log_level="WARNING",
@@ -145,6 +156,8 @@ async def embedded_stack(**overrides: Any) -> AsyncIterator[Stack]:
                 server.should_exit = True
                 await task
     finally:
+        if engine is not None:
+            await engine.stop()
         await redis.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 

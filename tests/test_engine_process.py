@@ -110,6 +110,18 @@ async def test_a_data_directory_too_deep_for_a_socket_path_still_starts(tmp_path
     assert not Path(started.url.removeprefix("litemongo+engine://")).parent.exists()
 
 
+async def test_a_memory_engine_keeps_its_data_out_of_the_data_directory(tmp_path: Path) -> None:
+    started = await EmbeddedEngine(tmp_path / "mongo", memory=True).start()
+    client = await EngineProcessClient(started.url).start()
+    try:
+        await client["aperture"]["posts"].insert_one({"n": 1})
+        assert await client["aperture"]["posts"].count_documents({}) == 1
+        assert not (tmp_path / "mongo" / "aperture").exists()
+    finally:
+        await client.close()
+        await started.stop()
+
+
 PARENT = """
 import asyncio, sys
 from pathlib import Path

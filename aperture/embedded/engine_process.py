@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 ENGINE_SCHEME = "litemongo+engine"
 READY_LINE = b"ready\n"
+MEMORY_FLAG = "--memory"
 _START_TIMEOUT_S = 30.0
 _STOP_TIMEOUT_S = 10.0
 # Unix socket paths are limited to 108 bytes by the kernel
@@ -118,10 +119,15 @@ class EngineProcessClient(LiteClientShapes):
 
 
 class EmbeddedEngine:
-    """The stand-in's child process for one data directory."""
+    """The stand-in's child process for one data directory.
 
-    def __init__(self, directory: Path) -> None:
+    With `memory=True` its data lives in the child's memory only (benchmarks), still out of
+    the API's process, as a real database's would be.
+    """
+
+    def __init__(self, directory: Path, *, memory: bool = False) -> None:
         self.directory = directory.absolute()
+        self.memory = memory
         self.url = ""
         self._process: asyncio.subprocess.Process | None = None
         self._socket_dir: Path | None = None
@@ -141,6 +147,7 @@ class EmbeddedEngine:
         # stopping it before the API has finished its last writes.
         self._process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "aperture.embedded.engine_server", str(self.directory), str(socket_path),
+            *([MEMORY_FLAG] if self.memory else []),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, start_new_session=True,
         )  # fmt: skip
         assert self._process.stdout is not None  # noqa: S101 - piped just above

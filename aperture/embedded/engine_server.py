@@ -1,7 +1,7 @@
 """The MongoDB stand-in's process: litemongo on SQLite files, answering on a Unix socket.
 
 Started by `EmbeddedEngine` (engine_process.py) as
-`python -m aperture.embedded.engine_server DATA_DIR SOCKET_PATH`. It prints one line when it
+`python -m aperture.embedded.engine_server DATA_DIR SOCKET_PATH [--memory]`. It prints one line when it
 listens, runs every call on its one thread in the order received (the engine is synchronous,
 as it was on the API's engine thread), and exits on SIGTERM or when its parent's pipe on
 stdin closes.
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from aperture.embedded.engine_calls import encode_frame, execute, read_frame
-from aperture.embedded.engine_process import READY_LINE
+from aperture.embedded.engine_process import MEMORY_FLAG, READY_LINE
 from aperture.embedded.litemongo_adapter import open_litemongo
 
 log = logging.getLogger("aperture.embedded.engine_server")
@@ -56,8 +56,8 @@ async def _until_parent_gone(stop: asyncio.Event) -> None:
     stop.set()
 
 
-async def serve(directory: Path, socket_path: Path) -> None:
-    engine = open_litemongo(memory=False, location=str(directory))
+async def serve(directory: Path, socket_path: Path, *, memory: bool) -> None:
+    engine = open_litemongo(memory=memory, location=str(directory))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -83,7 +83,7 @@ def main() -> None:
     os.umask(0o077)
     socket_path.unlink(missing_ok=True)
     try:
-        asyncio.run(serve(directory, socket_path))
+        asyncio.run(serve(directory, socket_path, memory=MEMORY_FLAG in sys.argv[3:]))
     finally:
         socket_path.unlink(missing_ok=True)
 
