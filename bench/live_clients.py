@@ -2,17 +2,27 @@
 
 Reads tokens (one per line) from a file, subscribes every one, prints READY, and records
 when each event arrives. On stdin EOF it prints the arrival times as JSON and exits.
+
+An event's arrival is when its bytes were read off the socket (`StampedConnection`), before
+this process parses it: one process holds all the sockets, so the time it then spends on each
+frame (the library's parsing and queueing, this script's reading) would otherwise add to the
+next frames' latency, which separate devices would not see. The time each event was handed to
+this script is kept too, as the bench reported before.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import os
 import sys
 import time
+from typing import Any, cast
 
 import websockets
+from websockets.asyncio.client import ClientConnection
+from websockets.frames import Frame, Opcode
 
 # The web client's selection (web/app/app.js): what a real screen asks for with each post
 WEB_QUERY = """subscription($after: String, $seen: [ID!]) { homeTimelineUpdates(after: $after, seen: $seen) {
@@ -29,10 +39,31 @@ ID_QUERY = """subscription($after: String) { homeTimelineUpdates(after: $after) 
 QUERY = WEB_QUERY if os.environ.get("LIVE_SELECTION", "web") == "web" else ID_QUERY
 
 
+class StampedConnection(ClientConnection):
+    """Keeps, for each data message received, when its last frame was read off the socket."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.read_at: collections.deque[float] = collections.deque()
+        self._last_read = 0.0
+
+    def data_received(self, data: bytes) -> None:
+        self._last_read = time.time()
+        super().data_received(data)
+
+    def process_event(self, event: Any) -> None:
+        if isinstance(event, Frame) and event.fin and event.opcode in _DATA_OPCODES:
+            self.read_at.append(self._last_read)
+        super().process_event(event)
+
+
+_DATA_OPCODES = (Opcode.TEXT, Opcode.BINARY, Opcode.CONT)
+
+
 async def subscriber(
     url: str,
     token: str,
-    arrivals: dict[str, list[float]],
+    arrivals: dict[str, list[list[float]]],
     ready: asyncio.Event,
     counter: list[int],
     total: int,
@@ -54,22 +85,23 @@ async def subscriber(
             )
         )
         async for raw in socket:
-            received = time.time()
+            handed_over = time.time()
+            read_at = socket.read_at.popleft()
             post_id = post_id_of(raw)
             if post_id:
-                arrivals.setdefault(post_id, []).append(received)
+                arrivals.setdefault(post_id, []).append([read_at, handed_over])
     except websockets.ConnectionClosed:
         pass
     stats["closed_by_server"] += 1
     await socket.close()
 
 
-async def _connect(url: str, token: str, stats: dict[str, int]) -> websockets.ClientConnection | None:
+async def _connect(url: str, token: str, stats: dict[str, int]) -> StampedConnection | None:
     """A socket past connection_ack, retried with a growing pause; None if it never got there."""
     for attempt in range(8):
         try:
             # As cheap as a client can be: these sockets share the machine with the server they measure
-            socket = await websockets.connect(
+            connected = await websockets.connect(
                 url,
                 subprotocols=[websockets.Subprotocol("graphql-transport-ws")],
                 max_queue=None,
@@ -77,7 +109,9 @@ async def _connect(url: str, token: str, stats: dict[str, int]) -> websockets.Cl
                 # Ten thousand sockets open while the server sets up each one's stream: be patient
                 open_timeout=600,
                 ping_interval=None,
+                create_connection=StampedConnection,
             )
+            socket = cast("StampedConnection", connected)
         except (OSError, TimeoutError, websockets.InvalidHandshake):
             stats["connect_retries"] += 1
             await asyncio.sleep(1.0 + attempt)
@@ -87,6 +121,7 @@ async def _connect(url: str, token: str, stats: dict[str, int]) -> websockets.Cl
                 json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
             )
             await socket.recv()
+            socket.read_at.clear()  # the acknowledgement's
         except websockets.ConnectionClosed:
             stats["connect_retries"] += 1
             continue
@@ -114,7 +149,7 @@ def post_id_of(raw: str | bytes) -> str | None:
 
 async def main(url: str, token_file: str) -> None:
     tokens = [line.strip() for line in open(token_file) if line.strip()]  # noqa: PTH123, SIM115
-    arrivals: dict[str, list[float]] = {}
+    arrivals: dict[str, list[list[float]]] = {}
     ready = asyncio.Event()
     counter = [0]
     stats = {"connect_retries": 0, "never_connected": 0, "closed_by_server": 0}

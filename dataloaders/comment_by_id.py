@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dataloaders.shielded import ShieldedLoader
-from services.engagement.comments import CommentRecord, CommentService
+from services.engagement.comment_records import CommentRecord
+
+if TYPE_CHECKING:
+    from services.engagement.comments import CommentService
 
 
 class CommentByIdLoader(ShieldedLoader[int, CommentRecord | None]):

@@ -12,7 +12,7 @@ from services.foundation.pagination import check_page_size
 if TYPE_CHECKING:
     from resolvers.context import Info
     from services.accounts.users import UserRecord
-    from services.engagement.comments import CommentRecord
+    from services.engagement.comment_records import CommentRecord
 
 
 async def post_likers(info: Info, post_id: int, first: int, after: str | None) -> EdgePage[UserRecord]:

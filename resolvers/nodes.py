@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from resolvers.context import Info
     from services.accounts.users import UserRecord
-    from services.engagement.comments import CommentRecord
+    from services.engagement.comment_records import CommentRecord
     from services.posts.records import PostRecord
 
     NodeRecord = UserRecord | PostRecord | CommentRecord

@@ -21,6 +21,7 @@ from services.counters.service import CounterService
 from services.discovery.people_index import PeopleIndex
 from services.discovery.search import UserSearch
 from services.discovery.suggestions import SuggestionService
+from services.engagement.comment_heads import CommentHeads
 from services.engagement.comments import CommentService
 from services.engagement.likes import LikeService
 from services.foundation.events import EventBus
@@ -189,7 +190,9 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
     live = LiveEvents(redis)
     likes = LikeService(db, redis, ids, posts, counters, policy=policy, bus=bus, turns=turns)
     live_hub = LiveHub(redis, prefetch=live.prefetcher(posts, likes, policy))
-    comments = CommentService(db, ids, posts, counters, policy=policy, bus=bus)
+    comments = CommentService(
+        db, ids, posts, counters, policy=policy, bus=bus, heads=CommentHeads(redis, turns)
+    )
     hashtags = _build_hashtags(stores, queue, posts, ids)
     follower_index = FollowerIndex(redis, follows, settings.inactive_days * DAY_S, settings.fanout_page_size)
     home = HomeTimeline(

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from resolvers.pages import EdgePage
     from schema.types.post import Post
     from schema.types.user import User
-    from services.engagement.comments import CommentRecord
+    from services.engagement.comment_records import CommentRecord
 
 
 @strawberry.type(description="A comment on a post.")

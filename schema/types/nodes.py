@@ -8,7 +8,7 @@ from schema.types.comment import Comment
 from schema.types.post import Post
 from schema.types.user import User
 from services.accounts.users import UserRecord
-from services.engagement.comments import CommentRecord
+from services.engagement.comment_records import CommentRecord
 from services.posts.records import PostRecord
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from schema.types.user import User
 if TYPE_CHECKING:
     from resolvers.interactions import Change
     from services.accounts.users import UserRecord
-    from services.engagement.comments import CommentRecord
+    from services.engagement.comment_records import CommentRecord
     from services.posts.records import PostRecord
 
 

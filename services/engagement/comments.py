@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import functools
 from typing import TYPE_CHECKING, Any
 
 from pymongo import ASCENDING
 
 from services.counters.service import POST
+from services.engagement.comment_heads import HEAD_SIZE
+from services.engagement.comment_records import CommentRecord
 from services.engagement.events import CommentAdded, CommentDeleted
 from services.foundation.clock import utc_now
 from services.foundation.counting import count_grouped
@@ -21,31 +22,13 @@ if TYPE_CHECKING:
     from pymongo.asynchronous.database import AsyncDatabase
 
     from services.counters.service import CounterService
+    from services.engagement.comment_heads import CommentHeads
     from services.foundation.events import EventBus
     from services.foundation.ids import IdGenerator
     from services.posts.service import PostService
     from services.privacy.policy import VisibilityPolicy
 
 MAX_COMMENT = 2200
-
-
-@dataclass(frozen=True, slots=True)
-class CommentRecord:
-    id: int
-    post_id: int
-    author_id: int
-    text: str
-    created_at: datetime
-
-    @classmethod
-    def from_document(cls, document: dict[str, Any]) -> CommentRecord:
-        return cls(
-            id=document["_id"],
-            post_id=document["post_id"],
-            author_id=document["author_id"],
-            text=document["text"],
-            created_at=document["created_at"].astimezone(UTC),
-        )
 
 
 class CommentService:
@@ -58,7 +41,9 @@ class CommentService:
         *,
         policy: VisibilityPolicy,
         bus: EventBus,
+        heads: CommentHeads | None = None,
     ) -> None:
+        self._heads = heads
         self._policy = policy
         self._bus = bus
         self._comments = db["comments"]
@@ -88,6 +73,8 @@ class CommentService:
             "created_at": utc_now(),
         }
         await self._comments.insert_one(document)
+        if self._heads is not None:
+            await self._heads.drop(post_id)
         await self._counters.adjust(POST, post_id, "comments", 1)
         comment = CommentRecord.from_document(document)
         await self._bus.publish(CommentAdded(comment.id, author_id, post_id, post.author_id, text))
@@ -102,6 +89,8 @@ class CommentService:
             raise forbidden("only the comment's author or the post's author can delete it")
         result = await self._comments.delete_one({"_id": comment_id})
         if result.deleted_count:
+            if self._heads is not None:
+                await self._heads.drop(comment.post_id)
             await self._counters.adjust(POST, comment.post_id, "comments", -1)
             post_author = post.author_id if post is not None else None
             await self._bus.publish(
@@ -118,12 +107,22 @@ class CommentService:
         return (await self.get_many([comment_id]))[0]
 
     async def thread(self, post_id: int, after: int | None, limit: int) -> Page[CommentRecord]:
-        """A post's comments, oldest first."""
+        """A post's comments, oldest first. The first page, the one post cards show, is read
+        from the post's head in Redis when it is kept there."""
+        if after is None and limit < HEAD_SIZE and self._heads is not None:
+            first = await self._heads.first(post_id, limit, functools.partial(self._oldest, post_id))
+            return Page.from_overfetch(first, limit)
         query: dict[str, Any] = {"post_id": post_id}
         if after is not None:
             query["_id"] = {"$gt": after}
         rows = await self._comments.find(query).sort("_id", ASCENDING).limit(limit + 1).to_list(limit + 1)
         return Page.from_overfetch([CommentRecord.from_document(row) for row in rows], limit)
+
+    async def _oldest(self, post_id: int, count: int) -> list[CommentRecord]:
+        rows = (
+            await self._comments.find({"post_id": post_id}).sort("_id", ASCENDING).limit(count).to_list(count)
+        )
+        return [CommentRecord.from_document(row) for row in rows]
 
     async def exact_comment_counts(self, post_ids: Sequence[int]) -> dict[int, int]:
         return await count_grouped(self._comments, "post_id", post_ids)
