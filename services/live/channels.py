@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 WATCH_TTL_S = 30
 _PREFETCH_TTL_S = 1.0
 _PREFETCH_ENTRIES = 10_000
+_PREFETCH_SWEEP_MIN = 64
 NEW_POST = "post"
 DELETED_POST = "delete"
 AUTHOR_REMOVED = "unfollow"
@@ -89,28 +90,24 @@ class LiveEvents:
         one second. A delete in that second is followed by its own event, which removes the
         post on screen.
         """
-        recent: dict[int, tuple[float, Any]] = {}
+        recent = _RecentRecords()
 
         async def prefetch(event: dict[str, Any], viewers: list[int]) -> None:
             if event.get("type") != NEW_POST:
                 return
             post_id = int(event["postId"])
-            now = time.monotonic()
-            cached = recent.get(post_id)
-            if cached is None or cached[0] < now:
-                if len(recent) > _PREFETCH_ENTRIES:
-                    recent.clear()
+            found, record = recent.get(post_id)
+            if not found:
                 (record,) = await posts.get_many([post_id])
-                cached = (now + _PREFETCH_TTL_S, record)
-                recent[post_id] = cached
-            event["record"] = cached[1]
-            if not viewers or cached[1] is None:
+                recent.put(post_id, record)
+            event["record"] = record
+            if not viewers or record is None:
                 return
             reads: list[Awaitable[Any]] = []
             if likes is not None:
                 reads.append(likes.known_likes(viewers, post_id))
             if policy is not None:
-                reads.append(policy.live_audience(cached[1].author_id, viewers))
+                reads.append(policy.live_audience(record.author_id, viewers))
             # Gathered: both go out in the same Redis turn
             results = await asyncio.gather(*reads)
             if likes is not None:
@@ -169,3 +166,32 @@ class LiveEvents:
         while True:
             await self._redis.set(watch_key(post_id), 1, ex=WATCH_TTL_S)
             await asyncio.sleep(WATCH_TTL_S / 3)
+
+
+class _RecentRecords:
+    """Posts loaded by the prefetcher in the last `_PREFETCH_TTL_S`. Expired ones are swept
+    when the dict has doubled since the last sweep: a process that ran for hours does not
+    hold its last ten thousand posts, and a busy one sweeps in amortised constant time."""
+
+    def __init__(self) -> None:
+        self._records: dict[int, tuple[float, Any]] = {}
+        self._sweep_at = _PREFETCH_SWEEP_MIN
+
+    def get(self, post_id: int) -> tuple[bool, Any]:
+        cached = self._records.get(post_id)
+        if cached is None or cached[0] < time.monotonic():
+            return False, None
+        return True, cached[1]
+
+    def put(self, post_id: int, record: Any) -> None:
+        now = time.monotonic()
+        if len(self._records) >= self._sweep_at:
+            for expired in [key for key, (until, _) in self._records.items() if until < now]:
+                del self._records[expired]
+            if len(self._records) >= _PREFETCH_ENTRIES:
+                self._records.clear()
+            self._sweep_at = max(_PREFETCH_SWEEP_MIN, 2 * len(self._records))
+        self._records[post_id] = (now + _PREFETCH_TTL_S, record)
+
+    def __len__(self) -> int:
+        return len(self._records)
