@@ -166,7 +166,15 @@ class LikeService:
     async def known_likes(self, user_ids: Sequence[int], post_id: int) -> dict[int, bool]:
         """Whether each user likes the post, for the users whose liked window covers it: one
         batch of reads for a new post reaching many open screens. Users without a window (or
-        whose window starts above the post) are left out: `liked_which` answers for them."""
+        whose window starts above the post) are left out: `liked_which` answers for them.
+
+        A post nobody likes, which a post that just became visible nearly always is, is
+        answered for every user from its like count alone, one read where the windows are a
+        read per user. A like is counted before its window is written, so when the count reads
+        zero no window holds a like of the post either."""
+        (counts,) = await self._counters.get_many(POST, [post_id])
+        if counts["likes"] == 0:
+            return dict.fromkeys(user_ids, False)
         keys = [liked_key(user_id) for user_id in user_ids]
         replies = await self._window_reads.per_key("ZMSCORE", keys, _HORIZON, str(post_id))
         known: dict[int, bool] = {}
