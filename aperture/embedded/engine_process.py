@@ -17,7 +17,6 @@ import contextlib
 import itertools
 import logging
 import shutil
-import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -26,6 +25,7 @@ from urllib.parse import urlparse
 
 from pymongo.errors import AutoReconnect
 
+from aperture.embedded.child_processes import MAX_SOCKET_PATH, terminate
 from aperture.embedded.engine_calls import encode_frame, read_frame
 from aperture.embedded.litemongo_adapter import LiteClientShapes
 
@@ -39,9 +39,6 @@ ENGINE_SCHEME = "litemongo+engine"
 READY_LINE = b"ready\n"
 MEMORY_FLAG = "--memory"
 _START_TIMEOUT_S = 30.0
-_STOP_TIMEOUT_S = 10.0
-# Unix socket paths are limited to 108 bytes by the kernel
-_MAX_SOCKET_PATH = 100
 
 
 def is_engine_url(url: str) -> bool:
@@ -134,7 +131,7 @@ class EmbeddedEngine:
 
     def _socket_path(self) -> Path:
         path = self.directory / "engine.sock"
-        if len(str(path)) < _MAX_SOCKET_PATH:
+        if len(str(path)) < MAX_SOCKET_PATH:
             return path
         self._socket_dir = Path(tempfile.mkdtemp(prefix="aperture-engine-"))
         return self._socket_dir / "engine.sock"
@@ -168,13 +165,7 @@ class EmbeddedEngine:
 
     async def stop(self) -> None:
         process, self._process = self._process, None
-        if process is not None and process.returncode is None:
-            # SIGTERM lets it close its SQLite files cleanly
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), _STOP_TIMEOUT_S)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        if process is not None:
+            await terminate(process)  # SIGTERM lets it close its SQLite files cleanly
         if self._socket_dir is not None:
             shutil.rmtree(self._socket_dir, ignore_errors=True)

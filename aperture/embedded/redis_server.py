@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Self
 
 import redis.asyncio as aioredis
 
+from aperture.embedded.child_processes import MAX_SOCKET_PATH, terminate
+
 if TYPE_CHECKING:
     from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-# Unix socket paths are limited to 108 bytes by the kernel
-_MAX_SOCKET_PATH = 100
 _START_TIMEOUT_S = 10.0
 
 
@@ -73,7 +73,7 @@ class EmbeddedRedis:
             args += ["--appendonly", "yes", "--appendfsync", "everysec"]
         else:
             args += ["--appendonly", "no"]
-        if len(str(socket_path)) < _MAX_SOCKET_PATH:
+        if len(str(socket_path)) < MAX_SOCKET_PATH:
             args += ["--port", "0", "--unixsocket", str(socket_path), "--unixsocketperm", "700"]
             self.url = f"unix://{socket_path}"
         else:
@@ -124,14 +124,6 @@ class EmbeddedRedis:
         pidfile.unlink(missing_ok=True)
 
     async def stop(self) -> None:
-        process = self._process
-        if process is None or process.returncode is not None:
-            return
-        # SIGTERM makes redis flush its append-only file before exiting
-        process.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(process.wait(), timeout=10)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-        self._process = None
+        if self._process is not None:
+            await terminate(self._process)  # SIGTERM makes redis flush its append-only file
+            self._process = None

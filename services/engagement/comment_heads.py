@@ -64,7 +64,7 @@ class CommentHeads:
     ) -> list[CommentRecord]:
         """The post's first `limit + 1` comments (at most HEAD_SIZE), from the head, or from
         `read(HEAD_SIZE)` (MongoDB, oldest first) when there is none."""
-        keys = [comment_head_key(post_id), comment_head_generation_key(post_id)]
+        keys = _keys(post_id)
         head, generation = await self._turns.mget(keys)
         if head is not None:
             return [_record(post_id, row) for row in orjson.loads(head)][: limit + 1]
@@ -76,9 +76,12 @@ class CommentHeads:
 
     async def drop(self, post_id: int) -> None:
         """After a comment of the post was written to MongoDB or deleted there."""
-        await self._drop(
-            keys=[comment_head_key(post_id), comment_head_generation_key(post_id)], args=[HEAD_TTL_S]
-        )
+        await self._drop(keys=_keys(post_id), args=[HEAD_TTL_S])
+
+
+def _keys(post_id: int) -> list[str]:
+    """The head and its generation: one slot, so that the scripts may use both."""
+    return [comment_head_key(post_id), comment_head_generation_key(post_id)]
 
 
 def _encode(records: list[CommentRecord]) -> str:
