@@ -25,6 +25,7 @@ import uvicorn
 
 from aperture.logs import configure_logging
 from aperture.settings import Settings
+from gateway.body_limit import MAX_GRAPHQL_BODY_BYTES
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -58,6 +59,9 @@ def uvicorn_config(app: Any, settings: Settings) -> uvicorn.Config:
         # Compressing each small live event for each socket costs more CPU than the bytes it
         # saves are worth; a proxy in front may still compress HTTP responses
         ws_per_message_deflate=False,
+        # A graphql-transport-ws message is a GraphQL request: the same bound as an HTTP body
+        # (uvicorn's default is 16 MiB); a larger one closes the socket with 1009
+        ws_max_size=MAX_GRAPHQL_BODY_BYTES,
         timeout_graceful_shutdown=5,
         lifespan="on",
         # Per-IP rate limits need the client's address, which a trusted proxy passes on

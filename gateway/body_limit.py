@@ -11,6 +11,14 @@ from typing import TYPE_CHECKING
 
 from resolvers.global_ids import parse_decimal
 
+# The largest request a client has reason to send: a document at its limit (16,384
+# characters, up to 4 bytes each in UTF-8) and 1,000 variable values (ids, or a 2,200-character
+# caption written as JSON escapes) fit in half of this. Media never passes through here
+# (uploads go to blob storage), and a smaller bound keeps what a refused body makes the
+# process parse and hold small: a 1 MiB body became 80,000 strings (4.4 MB) before it could be
+# refused, and under the soak such bursts left the allocator holding memory it kept.
+MAX_GRAPHQL_BODY_BYTES = 128 * 1024
+
 if TYPE_CHECKING:
     from starlette.types import Message, Receive
 

@@ -33,7 +33,12 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from aperture import metrics
 from gateway.auth import authenticate, authenticate_and_prefetch, bearer_token
-from gateway.body_limit import BodyTooLargeError, declared_length_exceeds, limited_receive
+from gateway.body_limit import (
+    MAX_GRAPHQL_BODY_BYTES,
+    BodyTooLargeError,
+    declared_length_exceeds,
+    limited_receive,
+)
 from gateway.graphiql import graphiql_html
 from gateway.http_transport import (
     APPLICATION_JSON,
@@ -64,7 +69,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 1 << 20
 _SESSION_SOCKET = "session_socket"
 
 
@@ -76,7 +80,9 @@ class GraphQLSubResponse(Response):
 
 
 def _too_large() -> Response:
-    return transport_error(413, f"request bodies are limited to {MAX_BODY_BYTES} bytes", "PAYLOAD_TOO_LARGE")
+    return transport_error(
+        413, f"request bodies are limited to {MAX_GRAPHQL_BODY_BYTES} bytes", "PAYLOAD_TOO_LARGE"
+    )
 
 
 class ApertureGraphQL(GraphQL[Context, None]):
@@ -104,7 +110,7 @@ class ApertureGraphQL(GraphQL[Context, None]):
                 if tracked is not None and self._session_sockets is not None:
                     self._session_sockets.forget(*tracked)
             return
-        request = Request(scope=scope, receive=limited_receive(receive, MAX_BODY_BYTES))
+        request = Request(scope=scope, receive=limited_receive(receive, MAX_GRAPHQL_BODY_BYTES))
         rejection = self._precheck(request) or await self._authenticate(request)
         if rejection is not None:
             await rejection(scope, receive, send)
@@ -140,7 +146,7 @@ class ApertureGraphQL(GraphQL[Context, None]):
                     415, "send the request body as application/json", "UNSUPPORTED_MEDIA_TYPE"
                 )
             # A chunked body is counted as it streams (limited_receive); a declared one up front
-            if declared_length_exceeds(request.headers.get("content-length"), MAX_BODY_BYTES):
+            if declared_length_exceeds(request.headers.get("content-length"), MAX_GRAPHQL_BODY_BYTES):
                 return _too_large()
         return None
 

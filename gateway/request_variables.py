@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 BAD_USER_INPUT = "BAD_USER_INPUT"
 # The largest legitimate input is `seen` (200 ids); coercion costs about 2 microseconds a
-# value, and a 1 MiB body holds 100,000 of them
+# value, and a 128 KiB body holds about 10,000 of them
 MAX_VARIABLE_VALUES = 1000
 _MAX_REPORTED_ERRORS = 10
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import socket
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ import pytest
 import uvicorn
 from playwright.async_api import Browser, async_playwright
 
+from aperture.cli import uvicorn_config
 from aperture.embedded.redis_server import EmbeddedRedis
 from aperture.settings import Settings
 from gateway.rate_limits import Bucket
@@ -92,15 +94,9 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
 @contextlib.asynccontextmanager
 async def serving(settings: Settings, services: Services) -> AsyncIterator[str]:
     """The app for these services, served by uvicorn on settings.port in this event loop."""
-    config = uvicorn.Config(
-        create_app(settings, services),
-        host="127.0.0.1",
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-        ws_ping_interval=None,
-    )
+    # The production configuration (limits included), without keep-alive pings
+    config = uvicorn_config(create_app(settings, services), dataclasses.replace(settings, host="127.0.0.1"))
+    config.ws_ping_interval = None
     server = uvicorn.Server(config)
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
     task = asyncio.create_task(server.serve())

@@ -11,7 +11,15 @@ import itertools
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+import httpx
+import orjson
+import pytest
+import websockets
+from websockets.frames import CloseCode
+
+from gateway.body_limit import MAX_GRAPHQL_BODY_BYTES
 from tests.helpers import REQUEST_UPLOAD, Api
+from tests.live_client import LiveClient
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -105,3 +113,26 @@ async def test_a_chunked_upload_is_cut_off_at_its_signed_size(api: Api, server_u
     assert b'"FILE_TOO_LARGE"' in body
     # The target allows the size class of the type (30 MiB for images), not the declared size
     assert sent < 64 * MIB
+
+
+async def test_a_declared_body_over_the_graphql_limit_is_refused_unread(server_url: str) -> None:
+    # 200 KiB of ids: a valid request, but more than any client has reason to send
+    query = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
+    body = orjson.dumps({"query": query, "variables": {"ids": ["VXNlcjox"] * 17_000}})
+    assert MAX_GRAPHQL_BODY_BYTES < len(body) < 2 * MAX_GRAPHQL_BODY_BYTES
+    async with httpx.AsyncClient(base_url=server_url) as http:
+        response = await http.post("/graphql", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 413, response.text[:300]
+    assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+async def test_a_websocket_message_over_the_graphql_limit_closes_the_socket(api: Api, server_url: str) -> None:
+    client = await LiveClient.connect(server_url, (await api.new_user()).token)
+    assert await client.acknowledged()
+    await client.subscribe(
+        "subscription { homeTimelineUpdates { __typename } }", {"padding": "x" * MAX_GRAPHQL_BODY_BYTES}
+    )
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await client.next()
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == CloseCode.MESSAGE_TOO_BIG
