@@ -32,10 +32,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import multiprocessing
-import os
-import resource
-import signal
 import statistics
 import sys
 import tempfile
@@ -44,10 +40,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import redis.asyncio as aioredis
-
-from aperture.cli import stop_worker
-from aperture.logs import configure_logging
 from aperture.settings import Settings
 from bench import redis_memory
 from bench.common import (
@@ -61,21 +53,19 @@ from bench.common import (
     process_cpu_s,
     redis_benchmark_zadd_tcp,
     redis_cpu_s,
-    serve_app,
     wait_until_idle,
-    wrk_graphql,
 )
-from bench.home_timeline import HOME_QUERY
-from jobs.worker import build_worker
+from bench.fanout_home_reads import home_reads
+from bench.fanout_processes import BATCHES, DONE, EVENTS, push_stage, run_loop, start_workers, stop_workers
 from services.foundation.clock import utc_now
 from services.runtime import open_services
 from services.social.follows import edge_id
-from services.timeline.events import FanoutFinished
-from services.timeline.feed_store import SENTINEL, FeedStore, active_key, feed_key, feed_member
-from services.timeline.presence import live_key
+from services.timeline.feed_store import SENTINEL, active_key, feed_key, feed_member
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
+
+    import redis.asyncio as aioredis
 
     from services.container import Services
 
@@ -98,102 +88,10 @@ SIZES: dict[str, dict[str, Any]] = {
 WORKER_COUNTS = (1, 2, 4)
 CONCURRENT_POSTS = 3  # several posts in flight, as under production load
 FOLLOWER_BASE = 10**12
-PUSH_STAGE_BASE = 5 * 10**14
-DONE, EVENTS, BATCHES = "bench:fanout:done", "bench:fanout:events", "bench:fanout:batches"
-SPAWN = multiprocessing.get_context("spawn")
 
 
 def log(message: str) -> None:
     print(f"# {time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
-
-
-def run_loop(coroutine: Any) -> None:
-    import uvloop  # noqa: PLC0415 - the event loop `aperture worker` uses
-
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        runner.run(coroutine)
-
-
-# Worker processes: `aperture worker`, plus three timing hooks that report through Redis
-
-
-def worker_process(settings: Settings, index: int) -> None:
-    run_loop(_worker(settings, index))
-
-
-async def _worker(settings: Settings, index: int) -> None:
-    configure_logging(settings.log_level, settings.log_format)
-    async with open_services(settings) as services:
-        redis = services.stores.redis
-        fanout, follows = services.fanout, services.follows
-        read_s: list[float] = []
-        start, read, push_batch = fanout.start, follows.follower_ids_after, fanout.push_batch
-
-        async def timed_read(followee_id: int, after: int | None, limit: int) -> tuple[list[int], int | None]:
-            began = time.perf_counter()
-            try:
-                return await read(followee_id, after, limit)
-            finally:
-                read_s.append(time.perf_counter() - began)
-
-        async def timed_start(post_id: int, visible_at: float) -> None:
-            began = time.time()
-            read_s.clear()
-            await start(post_id, visible_at)
-            event = {"worker": index, "dispatch_began_s": began - visible_at,
-                     "dispatch_ended_s": time.time() - visible_at, "follower_read_s": sum(read_s)}  # fmt: skip
-            await redis.rpush(EVENTS, json.dumps(event))  # type: ignore[misc]
-
-        async def counted_batch(
-            post_id: int, author_id: int, low: int, high: int | None, position: str, visible_at: float
-        ) -> None:
-            await push_batch(post_id, author_id, low, high, position, visible_at)
-            await redis.hincrby(BATCHES, str(index), 1)  # type: ignore[misc]
-
-        async def report_done(event: FanoutFinished) -> None:
-            report = {"lag_s": event.lag_s, "worker": index, "at": time.time()}
-            await redis.rpush(DONE, json.dumps(report))  # type: ignore[misc]
-
-        follows.follower_ids_after = timed_read  # type: ignore[method-assign]
-        fanout.start = timed_start  # type: ignore[method-assign]
-        fanout.push_batch = counted_batch  # type: ignore[method-assign]
-        services.bus.subscribe(FanoutFinished, report_done)
-        worker = build_worker(settings, services)
-        # The 30 s counter-flush cron would recount the author's 100k follow edges inside a
-        # timed sample; its cost is measured on its own (exact_follower_count_s)
-        worker.cron_jobs = []
-        stop = asyncio.Event()
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-        run_task = asyncio.create_task(worker.async_run())
-        await redis.set(f"bench:ready:{index}", os.getpid())
-        await stop.wait()
-        await stop_worker(worker, run_task)
-
-
-async def start_workers(
-    settings: Settings, redis: aioredis.Redis, count: int
-) -> tuple[list[BaseProcess], float]:
-    began = time.perf_counter()
-    await redis.delete(*[f"bench:ready:{i}" for i in range(count)])
-    processes: list[BaseProcess] = [
-        SPAWN.Process(target=worker_process, args=(settings, i), daemon=True) for i in range(count)
-    ]
-    for process in processes:
-        process.start()
-    while await redis.exists(*[f"bench:ready:{i}" for i in range(count)]) < count:
-        if any(p.exitcode is not None for p in processes):
-            raise RuntimeError("a worker process exited during startup")
-        await asyncio.sleep(0.1)
-    return processes, time.perf_counter() - began
-
-
-def stop_workers(processes: list[BaseProcess]) -> None:
-    for process in processes:
-        process.terminate()  # SIGTERM: the worker drains like `aperture worker` does
-    for process in processes:
-        process.join(30)
-        if process.exitcode is None:
-            process.kill()
 
 
 # The graph and one timed fan-out
@@ -370,146 +268,6 @@ async def fanout_with_workers(
         "concurrent_posts": {"posts": CONCURRENT_POSTS, **summarize(concurrent), "samples": concurrent},
         "warmup": warmup,
         "samples": samples,
-    }
-
-
-# The push stage alone: plain processes calling FeedStore.push, no arq and no MongoDB
-
-
-def push_process(
-    url: str, followers: list[int], post_ids: list[int], cluster: bool, go: Any, out: Any
-) -> None:
-    run_loop(_push(url, followers, post_ids, cluster, go, out))
-
-
-async def _push(
-    url: str, followers: list[int], post_ids: list[int], cluster: bool, go: Any, out: Any
-) -> None:
-    redis = aioredis.Redis.from_url(url, decode_responses=True)
-    store = FeedStore(redis, cluster=cluster)
-    await redis.ping()
-    out.put(("ready", 0.0, 0.0))
-    await asyncio.to_thread(go.wait)
-    cpu = time.process_time()
-    for post_id in post_ids:
-        for start in range(0, len(followers), 1000):
-            await store.push(followers[start : start + 1000], post_id, 42, cap=800, live_key=live_key)
-    out.put(("done", time.time(), time.process_time() - cpu))
-    await redis.aclose()
-
-
-async def push_stage(
-    url: str, redis: aioredis.Redis, followers: int, processes: int, cluster: bool
-) -> dict[str, Any]:
-    users = [PUSH_STAGE_BASE + i for i in range(followers)]
-    for start in range(0, followers, 5000):
-        async with redis.pipeline(transaction=False) as pipe:
-            for user in users[start : start + 5000]:
-                pipe.delete(feed_key(user))  # fresh feeds for every configuration
-                pipe.zadd(feed_key(user), {SENTINEL: 0})
-                pipe.set(active_key(user), 1, ex=3600)
-            await pipe.execute()
-    rounds = 2
-    post_ids = [PUSH_STAGE_BASE + 10**7 * (processes + 10 * cluster) + r for r in range(rounds)]
-    go, out = SPAWN.Event(), SPAWN.Queue()
-    share = -(-followers // processes)
-    children = [
-        SPAWN.Process(
-            target=push_process, args=(url, users[i * share : (i + 1) * share], post_ids, cluster, go, out)
-        )
-        for i in range(processes)
-    ]
-    for child in children:
-        child.start()
-    for _ in children:
-        await asyncio.to_thread(out.get, timeout=60)
-    before = await redis_cpu_s(redis)
-    began = time.time()
-    go.set()
-    finished = [await asyncio.to_thread(out.get, timeout=600) for _ in children]
-    elapsed = max(f[1] for f in finished) - began
-    after = await redis_cpu_s(redis)
-    for child in children:
-        child.join(30)
-    entries = followers * rounds
-    redis_cpu = after["main_thread"] - before["main_thread"]
-    return {
-        "processes": processes,
-        "one_script_call_per_follower": cluster,
-        "entries": entries,
-        "seconds": round(elapsed, 3),
-        "entries_per_s": round(entries / elapsed),
-        "redis_main_thread_busy": round(redis_cpu / elapsed, 2),
-        "redis_cpu_us_per_entry": round(redis_cpu / entries * 1e6, 2),
-        "pushers_cpu_us_per_entry": round(sum(f[2] for f in finished) / entries * 1e6, 2),
-    }
-
-
-# Redis work per home-timeline read, over HTTP
-
-
-async def home_reads(
-    settings: Settings, services: Services, graph: dict[str, Any], size: dict[str, Any]
-) -> dict[str, Any]:
-    import httpx  # noqa: PLC0415
-
-    redis = services.stores.redis
-    readers = graph["follower_ids"][: size["readers"]]
-    # Full pages, as in bench/home_timeline.py: top the readers' feeds up to 20 posts with posts
-    # pushed straight into them (their fan-out jobs stay queued; no worker runs at this point)
-    missing = 21 - await redis.zcard(feed_key(readers[0]))
-    store = FeedStore(redis, cluster=False)
-    for index in range(max(0, missing)):
-        post = await services.posts.create(graph["author_id"], f"top-up {index}")
-        await store.push(readers, post.id, graph["author_id"], cap=settings.feed_cap, live_key=live_key)
-    await services.stores.db["users"].insert_many(
-        [{"_id": r, "username": f"reader{i}", "display_name": f"Reader {i}", "bio": "", "password_hash": "-",
-          "created_at": utc_now()} for i, r in enumerate(readers)]
-    )  # fmt: skip
-    tokens = [await services.sessions.create(reader) for reader in readers]
-    async with serve_app(settings, services) as base_url:
-        async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
-            for token in tokens:  # warm every session; the answer must be a full, error-free page
-                response = await client.post(
-                    "/graphql", json={"query": HOME_QUERY}, headers={"Authorization": f"Bearer {token}"}
-                )
-                body = response.json()
-                assert "errors" not in body, body
-                posts_per_page = len(body["data"]["viewer"]["homeTimeline"]["edges"])
-                assert posts_per_page > 0
-        stats_before = await redis.info("commandstats")
-        commands_before = int((await redis.info("stats"))["total_commands_processed"])
-        cpu_before = await redis_cpu_s(redis)
-        api_before = resource.getrusage(resource.RUSAGE_SELF)
-        run = await wrk_graphql(
-            base_url, [{"query": HOME_QUERY}], tokens, connections=16, seconds=size["read_seconds"]
-        )
-        api_after = resource.getrusage(resource.RUSAGE_SELF)
-        cpu_after = await redis_cpu_s(redis)
-        commands = int((await redis.info("stats"))["total_commands_processed"]) - commands_before
-        stats_after = await redis.info("commandstats")
-    requests = run.get("requests", 0)
-    if not requests:
-        return {"wrk": run}
-    calls = {
-        name.removeprefix("cmdstat_"): (
-            stats_after[name]["calls"] - stats_before.get(name, {"calls": 0})["calls"]
-        )
-        for name in stats_after
-    }
-    api_cpu = (api_after.ru_utime + api_after.ru_stime) - (api_before.ru_utime + api_before.ru_stime)
-    redis_cpu = cpu_after["main_thread"] - cpu_before["main_thread"]
-    return {
-        "query": "homeTimeline(first: 20), hydrated as in bench/home_timeline.py",
-        "posts_per_page": posts_per_page,
-        "wrk": run,
-        "redis_commands_per_read": round(commands / requests, 1),
-        "redis_calls_per_read_by_command": {
-            name: round(n / requests, 2) for name, n in sorted(calls.items(), key=lambda kv: -kv[1]) if n
-        },
-        "redis_cpu_us_per_read": round(redis_cpu / requests * 1e6, 1),
-        "api_process_cpu_ms_per_read": round(api_cpu / requests * 1000, 2),
-        "note": "API, wrk and Redis share the 2 cores; the API uses ~1 core, so req/s ~ 1000 / cpu_ms_per_read",
     }
 
 
