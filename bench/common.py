@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import importlib.metadata
 import json
 import os
@@ -34,7 +35,7 @@ from server import create_app
 from services.runtime import open_services
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Awaitable, Callable
+    from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
     from services.container import Services
 
@@ -85,6 +86,34 @@ def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
     return ordered[index]
+
+
+@contextlib.contextmanager
+def collector_pauses() -> Iterator[dict[str, Any]]:
+    """The garbage collector's pauses in this process while the block runs, by generation:
+    how many, their total and the longest (ms). A full collection stops the event loop, so
+    it shows in a latency tail before it shows in a profile."""
+    started: list[float] = [0.0]
+    pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+
+    def timer(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            pauses[info["generation"]].append(time.perf_counter() - started[0])
+
+    figures: dict[str, Any] = {}
+    gc.callbacks.append(timer)
+    try:
+        yield figures
+    finally:
+        gc.callbacks.remove(timer)
+        for generation, seconds in pauses.items():
+            figures[f"generation_{generation}"] = {
+                "count": len(seconds),
+                "total_ms": round(sum(seconds) * 1000, 1),
+                "max_ms": round(max(seconds, default=0.0) * 1000, 1),
+            }
 
 
 def summarize_ms(samples_s: list[float]) -> dict[str, float]:

@@ -28,6 +28,7 @@ from typing import Any
 
 from bench.common import (
     Stack,
+    collector_pauses,
     embedded_stack,
     emit,
     free_port,
@@ -136,8 +137,12 @@ async def measure_once(
     time, so this process's CPU during the run is the API's; other load on the machine does not
     count, unlike in req/s)."""
     cpu_before = process_cpu_s(os.getpid())
-    figures: dict[str, Any] = await wrk_graphql(base_url, variants, tokens, connections=32, seconds=seconds)
+    with collector_pauses() as pauses:
+        figures: dict[str, Any] = await wrk_graphql(
+            base_url, variants, tokens, connections=32, seconds=seconds
+        )
     cpu = process_cpu_s(os.getpid()) - cpu_before
+    figures["collector_pauses"] = pauses
     if figures.get("requests"):
         figures["api_cpu_ms_per_request"] = round(1000 * cpu / figures["requests"], 3)
     return figures
