@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from aperture import metrics
 from bench.common import (
     ROOT,
     embedded_stack,
@@ -75,6 +76,8 @@ async def main(subscribers: int, posts: int, profile: str | None) -> None:
             await services.likes.liked_which(reader, [author])
         author_token = await services.sessions.create(author)
         star_token = await services.sessions.create(star)
+        server_side = _ServerSideDeliveries()
+        metrics.LIVE_DELIVERY_SECONDS = server_side  # type: ignore[assignment]
         worker = build_worker(stack.settings, services)
         worker_task = asyncio.create_task(worker.async_run())
         token_file = Path(tempfile.mkstemp(suffix=".tokens")[1])
@@ -156,6 +159,10 @@ async def main(subscribers: int, posts: int, profile: str | None) -> None:
     result["latency_ms_all_as_handed_to_the_client_script"] = _summary(
         _latencies_by_kind(visible, handed_over)["all"]
     )
+    # The server's own view: from the post becoming visible (its publisher's clock, a little
+    # before createPost answers) to the frame being written to the socket. Beside the
+    # client's figures, it tells the server's share of the latency from the client's
+    result["server_side_ms_visible_to_written"] = _summary([s * 1000 for s in server_side.seconds])
     emit(result)
 
 
@@ -176,6 +183,18 @@ def _summary(values: list[float]) -> dict[str, float | None]:
         "p99": round(percentile(values, 99), 1),
         "max": round(max(values), 1) if values else None,
     }
+
+
+class _ServerSideDeliveries:
+    """Stands in for the delivery histogram in this process, keeping every observation."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+        self._histogram = metrics.LIVE_DELIVERY_SECONDS
+
+    def observe(self, seconds: float) -> None:
+        self.seconds.append(seconds)
+        self._histogram.observe(seconds)
 
 
 async def wait_until_quiet(timeout_s: float = 180.0) -> float:
