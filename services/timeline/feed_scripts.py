@@ -47,6 +47,44 @@ return result
 """
 )
 
+# Which of many keys exist, in few calls: a multi-key EXISTS answers how many of a run exist,
+# and a run where none or all do is settled by that one call; a mixed run is split in two.
+# A call costs about as much as the lookups of a few dozen keys, so a fan-out where nearly
+# every follower is active and nearly none is live pays one call per chunk for each question,
+# not one per follower (bench/fanout_workers.py). `unpack` is bounded by Lua's C stack.
+EXISTING = """
+local function count_existing(keys, lo, hi)
+  local n = 0
+  local i = lo
+  while i <= hi do
+    local j = math.min(i + 3999, hi)
+    n = n + redis.call('EXISTS', unpack(keys, i, j))
+    i = j + 1
+  end
+  return n
+end
+local function mark_existing(keys, lo, hi, count, flags)
+  if count == 0 then return end
+  if count == hi - lo + 1 then
+    for i = lo, hi do flags[i] = true end
+  elseif hi - lo < 8 then
+    for i = lo, hi do
+      if redis.call('EXISTS', keys[i]) == 1 then flags[i] = true end
+    end
+  else
+    local mid = math.floor((lo + hi) / 2)
+    local left = count_existing(keys, lo, mid)
+    mark_existing(keys, lo, mid, left, flags)
+    mark_existing(keys, mid + 1, hi, count - left, flags)
+  end
+end
+local function existing(keys)
+  local flags = {}
+  if #keys > 0 then mark_existing(keys, 1, #keys, count_existing(keys, 1, #keys), flags) end
+  return flags
+end
+"""
+
 # Push one post into the feeds of the followers in one id range of an author's follower index
 # (services/timeline/follower_index.py), reading the ids in Redis, so no id crosses the wire.
 # Keys are built here from the prefixes in ARGV (single node only: they span slots).
@@ -56,27 +94,38 @@ return result
 # live follower ids...}.
 PUSH_RANGE = (
     PUSH_ONE
+    + EXISTING
     + """
 local ids = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2], 'BYSCORE', 'LIMIT', 0, ARGV[3])
 local cap = tonumber(ARGV[4])
 local result = {#ids, ids[#ids] or '0', 0}
-local gone = {}
 local score, member = ARGV[5], ARGV[6]
 local feed_prefix, floor_prefix, active_prefix, live_prefix = ARGV[7], ARGV[8], ARGV[9], ARGV[10]
--- Four calls per follower: a kept feed always holds its sentinel, so ZCARD tells that it
--- exists and, with what ZADD added, whether it outgrew its cap
-for _, id in ipairs(ids) do
-  local tag = '{' .. id .. '}'
-  if redis.call('EXISTS', active_prefix .. tag) == 1 then
-    local feed = feed_prefix .. tag
+local tags, active_keys = {}, {}
+for i, id in ipairs(ids) do
+  tags[i] = '{' .. id .. '}'
+  active_keys[i] = active_prefix .. tags[i]
+end
+local active = existing(active_keys)
+local gone, pushed, live_keys = {}, {}, {}
+-- Two calls per active follower: a kept feed always holds its sentinel, so ZCARD tells that
+-- it exists and, with what ZADD added, whether it outgrew its cap
+for i, id in ipairs(ids) do
+  if active[i] then
+    local feed = feed_prefix .. tags[i]
     local n = redis.call('ZCARD', feed)
     if n > 0 then
-      trim_feed(feed, floor_prefix .. tag, cap, n + redis.call('ZADD', feed, score, member))
-      if redis.call('EXISTS', live_prefix .. tag) == 1 then result[#result + 1] = id end
+      trim_feed(feed, floor_prefix .. tags[i], cap, n + redis.call('ZADD', feed, score, member))
+      pushed[#pushed + 1] = id
+      live_keys[#live_keys + 1] = live_prefix .. tags[i]
     end
   else
     gone[#gone + 1] = id
   end
+end
+local live = existing(live_keys)
+for i, id in ipairs(pushed) do
+  if live[i] then result[#result + 1] = id end
 end
 for i = 1, #gone, 500 do
   redis.call('ZREM', KEYS[1], unpack(gone, i, math.min(i + 499, #gone)))
