@@ -126,7 +126,9 @@ async def test_a_declared_body_over_the_graphql_limit_is_refused_unread(server_u
     assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
 
 
-async def test_a_websocket_message_over_the_graphql_limit_closes_the_socket(api: Api, server_url: str) -> None:
+async def test_a_websocket_message_over_the_graphql_limit_closes_the_socket(
+    api: Api, server_url: str
+) -> None:
     client = await LiveClient.connect(server_url, (await api.new_user()).token)
     assert await client.acknowledged()
     await client.subscribe(
