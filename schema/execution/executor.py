@@ -59,8 +59,9 @@ def _helpers_without_a_cycle(executor: Executor[Any]) -> GraphQLResolveInfoHelpe
     the session, the request) was left to the collector instead of freed when the request ended
     (about 100 objects a home page), and each collection of the young generation then stopped
     the event loop for 20 to 30 ms (bench/execution.py reports the collector's pauses). The
-    helpers are for resolvers that track their own async work; ours do not, and they work the
-    same while the executor runs.
+    helpers are called only while the executor runs (by graphql-core, for an abstract type
+    whose isTypeOf is async, or by a resolver tracking its own work), and through the proxy
+    they do the same then.
     """
     running = weakref.proxy(executor)
 
