@@ -172,7 +172,7 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
         bus=bus,
     )
     feed_store = FeedStore(redis, cluster=redis_is_cluster(settings), turns=turns)
-    presence = PresenceService(redis)
+    presence = PresenceService(redis, cluster=redis_is_cluster(settings))
     classes = UserClassService(
         redis=redis,
         follows=follows,

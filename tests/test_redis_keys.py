@@ -69,7 +69,7 @@ from services.timeline.feed_store import (
     recent_key,
 )
 from services.timeline.follower_index import building_key, index_key, ready_key
-from services.timeline.presence import LIVE_PREFIX, live_key
+from services.timeline.presence import LIVE_USERS_KEY, live_key
 from services.timeline.user_classes import FAMOUS, PROMOTING, famous_follows_key
 
 if TYPE_CHECKING:
@@ -136,6 +136,7 @@ CONSTANTS = {
     "TAGS_KEY": TAGS_KEY,
     "POPULAR_KEY": POPULAR_KEY,
     "BUILT_KEY": BUILT_KEY,
+    "LIVE_USERS_KEY": LIVE_USERS_KEY,
 }
 
 
@@ -308,7 +309,6 @@ def test_the_range_push_script_builds_the_same_keys_as_the_builders() -> None:
         assert FEED_PREFIX + tag == feed_key(user_id)
         assert FEED_FLOOR_PREFIX + tag == feed_floor_key(user_id)
         assert ACTIVE_PREFIX + tag == active_key(user_id)
-        assert LIVE_PREFIX + tag == live_key(user_id)
 
 
 def test_patterns_do_not_collide() -> None:

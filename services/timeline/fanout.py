@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from services.timeline.events import FamousPostPublished, FanoutFinished, PostPushed, PostUnpushed
 from services.timeline.follower_index import index_key
 from services.timeline.job_names import TimelineJob
-from services.timeline.presence import LIVE_PREFIX, live_key
+from services.timeline.presence import LIVE_USERS_KEY, live_key
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -179,7 +179,7 @@ class FanoutService:
                 post_id=post_id,
                 author_id=author_id,
                 cap=self._settings.feed_cap,
-                live_prefix=LIVE_PREFIX,
+                live_users_key=LIVE_USERS_KEY,
             )
             await self._bus.publish(PostPushed(post_id, author_id, tuple(pushed.live), visible_at))
             if pushed.read < PUSH_CHUNK:

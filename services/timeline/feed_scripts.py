@@ -50,8 +50,8 @@ return result
 # Which of many keys exist, in few calls: a multi-key EXISTS answers how many of a run exist,
 # and a run where none or all do is settled by that one call; a mixed run is split in two.
 # A call costs about as much as the lookups of a few dozen keys, so a fan-out where nearly
-# every follower is active and nearly none is live pays one call per chunk for each question,
-# not one per follower (bench/fanout_workers.py). `unpack` is bounded by Lua's C stack.
+# every follower is active and has a feed pays one call per chunk for each question, not one
+# per follower (bench/fanout_workers.py). `unpack` is bounded by Lua's C stack.
 EXISTING = """
 local function count_existing(keys, lo, hi)
   local n = 0
@@ -88,49 +88,76 @@ end
 # Push one post into the feeds of the followers in one id range of an author's follower index
 # (services/timeline/follower_index.py), reading the ids in Redis, so no id crosses the wire.
 # Keys are built here from the prefixes in ARGV (single node only: they span slots).
-# KEYS = (index). ARGV = low id, high id (inclusive, or +inf), count, cap, score, member, and
-# the prefixes of the feed, floor, active and live keys. Followers no longer active leave the
-# index (they come back when their feed is rebuilt). Returns {ids read, last id read, removed,
-# live follower ids...}.
+# KEYS = (index, live users). ARGV = low id, high id (inclusive, or +inf), count, cap, score,
+# member, the prefixes of the feed, floor and active keys, and the trim turn (0 to 7).
+# Followers no longer active leave the index (they come back when their feed is rebuilt).
+# Returns {ids read, last id read, removed, live follower ids...}.
+#
+# Redis's time here goes to looking up keys nobody touched lately (each follower's active
+# marker and feed) and to the calls themselves, so a follower costs one call (ZADD): whether
+# markers and feeds exist is asked of the whole chunk at once (EXISTING), live followers are
+# looked up in one small sorted set kept by presence (services/timeline/presence.py), and
+# the cap is checked on one push in eight per feed (by the follower id's last digit and the
+# post's trim turn), so a feed at its cap holds a few more entries until its turn comes; the
+# floor keeps reads exact whatever the length.
 PUSH_RANGE = (
     PUSH_ONE
     + EXISTING
     + """
-local ids = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2], 'BYSCORE', 'LIMIT', 0, ARGV[3])
+local call = redis.call
+local ids = call('ZRANGE', KEYS[1], ARGV[1], ARGV[2], 'BYSCORE', 'LIMIT', 0, ARGV[3])
+local n = #ids
 local cap = tonumber(ARGV[4])
-local result = {#ids, ids[#ids] or '0', 0}
 local score, member = ARGV[5], ARGV[6]
-local feed_prefix, floor_prefix, active_prefix, live_prefix = ARGV[7], ARGV[8], ARGV[9], ARGV[10]
-local tags, active_keys = {}, {}
-for i, id in ipairs(ids) do
-  tags[i] = '{' .. id .. '}'
-  active_keys[i] = active_prefix .. tags[i]
+local feed_prefix, floor_prefix, active_prefix = ARGV[7], ARGV[8], ARGV[9]
+local turn = tonumber(ARGV[10])
+local result = {n, ids[n] or '0', 0}
+local active_keys = {}
+for i = 1, n do
+  active_keys[i] = active_prefix .. '{' .. ids[i] .. '}'
 end
 local active = existing(active_keys)
-local gone, pushed, live_keys = {}, {}, {}
--- Two calls per active follower: a kept feed always holds its sentinel, so ZCARD tells that
--- it exists and, with what ZADD added, whether it outgrew its cap
-for i, id in ipairs(ids) do
+local gone, kept_ids, feeds = {}, {}, {}
+local n_gone, n_kept = 0, 0
+for i = 1, n do
   if active[i] then
-    local feed = feed_prefix .. tags[i]
-    local n = redis.call('ZCARD', feed)
-    if n > 0 then
-      trim_feed(feed, floor_prefix .. tags[i], cap, n + redis.call('ZADD', feed, score, member))
-      pushed[#pushed + 1] = id
-      live_keys[#live_keys + 1] = live_prefix .. tags[i]
-    end
+    n_kept = n_kept + 1
+    kept_ids[n_kept] = ids[i]
+    feeds[n_kept] = feed_prefix .. '{' .. ids[i] .. '}'
   else
-    gone[#gone + 1] = id
+    n_gone = n_gone + 1
+    gone[n_gone] = ids[i]
   end
 end
-local live = existing(live_keys)
-for i, id in ipairs(pushed) do
-  if live[i] then result[#result + 1] = id end
+local has_feed = existing(feeds)
+local pushed, n_pushed = {}, 0
+for j = 1, n_kept do
+  if has_feed[j] then
+    local id = kept_ids[j]
+    call('ZADD', feeds[j], score, member)
+    if (string.byte(id, -1) + turn) % 8 == 0 then
+      trim_feed(feeds[j], floor_prefix .. '{' .. id .. '}', cap, call('ZCARD', feeds[j]))
+    end
+    n_pushed = n_pushed + 1
+    pushed[n_pushed] = id
+  end
 end
-for i = 1, #gone, 500 do
-  redis.call('ZREM', KEYS[1], unpack(gone, i, math.min(i + 499, #gone)))
+local now = tonumber(call('TIME')[1])
+local found = 3
+for first = 1, n_pushed, 1000 do
+  local last = math.min(first + 999, n_pushed)
+  local until_s = call('ZMSCORE', KEYS[2], unpack(pushed, first, last))
+  for k = 1, last - first + 1 do
+    if until_s[k] and tonumber(until_s[k]) > now then
+      found = found + 1
+      result[found] = pushed[first + k - 1]
+    end
+  end
 end
-result[3] = #gone
+for first = 1, n_gone, 500 do
+  call('ZREM', KEYS[1], unpack(gone, first, math.min(first + 499, n_gone)))
+end
+result[3] = n_gone
 return result
 """
 )

@@ -66,6 +66,18 @@ def feed_member(post_id: int, author_id: int) -> str:
     return f"{post_id}:{author_id}"
 
 
+def trim_turn(post_id: int) -> int:
+    """Which eighth of the followers a range push checks against the cap: the post id, mixed
+    (its low bits are a per-millisecond sequence, mostly 0), taken modulo 8."""
+    return (post_id * 0x9E3779B1 >> 20) % 8
+
+
+def checks_cap(follower_id: int, post_id: int) -> bool:
+    """Whether the range push of this post trims this follower's feed to the cap (as
+    feed_scripts.PUSH_RANGE decides it, from the id's last digit)."""
+    return (ord(str(follower_id)[-1]) + trim_turn(post_id)) % 8 == 0
+
+
 @dataclass(frozen=True, slots=True)
 class RangePush:
     """What one range push did: followers read from the index (and the last of them), how
@@ -164,12 +176,13 @@ class FeedStore:
         post_id: int,
         author_id: int,
         cap: int,
-        live_prefix: str,
+        live_users_key: str,
     ) -> RangePush:
         """Push a post into the feeds of up to `count` followers in [low, high] of an author's
-        follower index, in one script on the Redis node (single node only)."""
+        follower index, in one script on the Redis node (single node only). Live followers
+        are those listed in `live_users_key` with a time to come."""
         raw = await self._push_range(
-            keys=[index_key],
+            keys=[index_key, live_users_key],
             args=[
                 low,
                 "+inf" if high is None else high,
@@ -180,7 +193,7 @@ class FeedStore:
                 FEED_PREFIX,
                 FEED_FLOOR_PREFIX,
                 ACTIVE_PREFIX,
-                live_prefix,
+                trim_turn(post_id),
             ],
         )
         return RangePush(
