@@ -134,7 +134,9 @@ async def main(followers: int, posts: int) -> None:
         clients.stdin.close()
         output = await asyncio.wait_for(clients.stdout.read(), 60)
         await clients.wait()
-        arrivals: dict[str, list[float]] = json.loads(output.decode().strip().splitlines()[-1])
+        # Each arrival is [read off the socket, handed to the client's code] (bench/live_clients.py)
+        stamped: dict[str, list[list[float]]] = json.loads(output.decode().strip().splitlines()[-1])
+        arrivals = {post_id: [read for read, _ in pairs] for post_id, pairs in stamped.items()}
         worker_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await worker_task
