@@ -14,7 +14,8 @@ created back to back, timed from the first enqueue to the last push. Redis's CPU
 (/proc) are read around every sample, to show which side runs out of CPU first.
 
 Also measured in the same run: redis-benchmark's pipelined ZADD on the same server (the
-baseline: run before the fan-outs and after each worker count, the ratio taken to the median), the follower read alone, the push stage alone from 1, 2 and 4 plain processes
+baseline: run before the fan-outs and after each worker count, the ratio taken to the
+median), the follower read alone, the push stage alone from 1, 2 and 4 plain processes
 (no arq, no MongoDB), Redis work per home-timeline read over HTTP, and Redis memory per
 feed entry (bench/redis_memory.py).
 
