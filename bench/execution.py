@@ -40,7 +40,8 @@ from bench.common import (
     serve_app,
     wrk_graphql,
 )
-from bench.home_timeline import HOME_QUERY, POST_QUERY, USER_QUERY, drain
+from bench.home_network import drain
+from bench.home_timeline import HOME_QUERY, POST_QUERY, USER_QUERY
 from services.posts.records import MediaItem, MediaKind, MediaState
 
 AUTHORS = 30

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from bench.home_timeline import insert_chunks
+from bench.home_network import insert_chunks
 from services.counters.service import POST
 from services.foundation.ids import id_floor_for
 from services.posts.records import PostRecord, PostStatus
