@@ -3,6 +3,9 @@
 - arq polls the queue every `poll_delay`; a job enqueued just after a poll waits that long.
   This worker blocks on the wake list that `JobQueue` pushes to (services/foundation/
   job_queue.py), for at most one poll delay, so a new fan-out starts within a round trip.
+- With every slot taken, arq sleeps a whole poll delay before it looks again, so jobs that
+  queued behind full slots (the last batches of a fan-out wider than `max_jobs` batches) wait
+  up to that long after a slot frees. This worker looks again as soon as a job ends.
 - arq's main loop ends on the first Redis error raised while it polls (a Redis restart, a
   dropped connection, an out-of-memory reply), and with no supervisor no job runs after that.
   This one logs the error, backs off (0.1 s doubling to 5 s) and keeps polling; redis-py
@@ -13,7 +16,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from typing import Any
 
 from arq.connections import create_pool, log_redis_info
 from arq.worker import Worker
@@ -28,6 +33,14 @@ _MAX_BACKOFF_S = 5.0
 
 
 class ResilientWorker(Worker):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._slot_freed = asyncio.Event()
+
+    def _release_sem_dec_counter_on_complete(self) -> None:
+        super()._release_sem_dec_counter_on_complete()
+        self._slot_freed.set()
+
     async def main(self) -> None:
         if self._pool is None:
             self._pool = await create_pool(
@@ -66,9 +79,14 @@ class ResilientWorker(Worker):
         return False
 
     async def _wait_for_work(self) -> None:
-        if self.burst or self.job_counter >= self.max_jobs:
-            # Busy (or draining): a wake-up could not start anything now
+        if self.burst:
             await asyncio.sleep(self.poll_delay_s)
+            return
+        if self.job_counter >= self.max_jobs:
+            # Busy: a wake-up could not start anything now, but a job ending can
+            self._slot_freed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._slot_freed.wait(), self.poll_delay_s)
             return
         # BLPOP takes fractions of a second since Redis 6
         await self.pool.blpop([WAKE_KEY], timeout=self.poll_delay_s)  # type: ignore[arg-type,misc]
