@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import sys
 import tempfile
@@ -38,6 +37,7 @@ from bench.common import (
     wait_until_idle,
 )
 from bench.execution import py_spy
+from bench.live_clients import ClientReport
 from jobs.worker import build_worker
 from services.foundation.clock import utc_now
 from services.social.follows import edge_id
@@ -115,17 +115,15 @@ async def main(subscribers: int, posts: int, profile: str | None) -> None:
         clients.stdin.close()
         output = await asyncio.wait_for(clients.stdout.read(), 60)
         await clients.wait()
-        lines = output.decode().strip().splitlines()
-        # per post, per socket: [read off the socket, handed to the client script]
-        stamped: dict[str, list[list[float]]] = json.loads(lines[-1])
-        result["clients"] = next((json.loads(line[6:]) for line in lines if line.startswith("STATS ")), {})
+        report = ClientReport.parse(output)
+        result["clients"] = report.stats
         worker_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await worker_task
         await worker.close()
         token_file.unlink()
-    arrivals = {post_id: [read for read, _ in pairs] for post_id, pairs in stamped.items()}
-    handed_over = {post_id: [handed for _, handed in pairs] for post_id, pairs in stamped.items()}
+    arrivals = report.read_at()
+    handed_over = report.handed_over()
     by_kind = _latencies_by_kind(visible, arrivals)
     delivered = sum(len(times) for times in arrivals.values())
     # Each post's own spread, in posting order: which posts made the tail

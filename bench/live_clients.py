@@ -18,6 +18,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import dataclass
 from typing import Any, cast
 
 import websockets
@@ -147,6 +148,34 @@ def post_id_of(raw: str | bytes) -> str | None:
     return post["id"] if post else None
 
 
+@dataclass(frozen=True)
+class ClientReport:
+    """What this script prints on exit, as the benches that run it read it."""
+
+    # Per post, per socket: [read off the socket, handed to this script]
+    stamped: dict[str, list[list[float]]]
+    stats: dict[str, int]
+
+    @classmethod
+    def parse(cls, output: bytes) -> ClientReport:
+        lines = output.decode().strip().splitlines()
+        stats: dict[str, int] = next(
+            (json.loads(line[len(_STATS) :]) for line in lines if line.startswith(_STATS)), {}
+        )
+        return cls(stamped=json.loads(lines[-1]), stats=stats)
+
+    def read_at(self) -> dict[str, list[float]]:
+        """Each post's arrivals, stamped when their bytes were read off the socket."""
+        return {post_id: [read for read, _ in pairs] for post_id, pairs in self.stamped.items()}
+
+    def handed_over(self) -> dict[str, list[float]]:
+        """Each post's arrivals, stamped when this script had the parsed frame."""
+        return {post_id: [handed for _, handed in pairs] for post_id, pairs in self.stamped.items()}
+
+
+_STATS = "STATS "
+
+
 async def main(url: str, token_file: str) -> None:
     tokens = [line.strip() for line in open(token_file) if line.strip()]  # noqa: PTH123, SIM115
     arrivals: dict[str, list[list[float]]] = {}
@@ -165,7 +194,7 @@ async def main(url: str, token_file: str) -> None:
     await loop.run_in_executor(None, sys.stdin.read)
     for task in tasks:
         task.cancel()
-    print("STATS " + json.dumps(stats), flush=True)
+    print(_STATS + json.dumps(stats), flush=True)
     print(json.dumps(arrivals), flush=True)
 
 

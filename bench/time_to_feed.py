@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import sys
 import tempfile
 import time
@@ -30,6 +29,7 @@ from wand.image import Image
 
 from aperture import metrics
 from bench.common import ROOT, embedded_stack, emit, machine, percentile, run
+from bench.live_clients import ClientReport
 from jobs.worker import build_worker
 from services.media.events import MediaProcessed
 from services.timeline.events import FanoutFinished
@@ -134,9 +134,7 @@ async def main(followers: int, posts: int) -> None:
         clients.stdin.close()
         output = await asyncio.wait_for(clients.stdout.read(), 60)
         await clients.wait()
-        # Each arrival is [read off the socket, handed to the client's code] (bench/live_clients.py)
-        stamped: dict[str, list[list[float]]] = json.loads(output.decode().strip().splitlines()[-1])
-        arrivals = {post_id: [read for read, _ in pairs] for post_id, pairs in stamped.items()}
+        arrivals = ClientReport.parse(output).read_at()
         worker_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await worker_task
