@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING
 
 import httpx
 import redis
+from arq.connections import ArqRedis, RedisSettings, create_pool
 
 from gateway.rate_limits import Bucket
 from tests.conftest import free_port
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import AsyncIterator, Iterator
 
 
 def redis_db_url(redis_url: str, db: int) -> str:
@@ -31,6 +32,18 @@ def redis_db_url(redis_url: str, db: int) -> str:
     if redis_url.startswith("unix://"):
         return f"{redis_url}?db={db}"
     return f"{redis_url.rsplit('/', 1)[0]}/{db}"
+
+
+@contextlib.asynccontextmanager
+async def arq_queue(redis_url: str, db: int, queue: str) -> AsyncIterator[ArqRedis]:
+    """An arq pool on database `db` of the session's Redis, empty before and after the test."""
+    pool = await create_pool(RedisSettings.from_dsn(redis_db_url(redis_url, db)), default_queue_name=queue)
+    await pool.flushdb()
+    try:
+        yield pool
+    finally:
+        await pool.flushdb()
+        await pool.aclose()
 
 
 def _stat(pid: str) -> list[str] | None:

@@ -3,32 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from arq.connections import RedisSettings, create_pool
+from arq.connections import RedisSettings
 from arq.worker import Worker, func
 
 from jobs.worker import time_limited
-from tests.processes import redis_db_url
-
-if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+from tests.processes import arq_queue, redis_db_url
 
 QUEUE = "aperture:test-time-limits"
 RUNS_KEY = "time-limits:runs"
 DONE_KEY = "time-limits:done"
-
-
-@contextlib.asynccontextmanager
-async def _queue(redis_url: str) -> AsyncIterator[Any]:
-    pool = await create_pool(RedisSettings.from_dsn(redis_db_url(redis_url, 6)), default_queue_name=QUEUE)
-    await pool.flushdb()
-    try:
-        yield pool
-    finally:
-        await pool.flushdb()
-        await pool.aclose()
 
 
 async def slow_first_time(ctx: dict[str, Any]) -> None:
@@ -59,7 +44,7 @@ def _worker(redis_url: str, job: Any, cap_s: int) -> Worker:
 
 
 async def test_a_job_out_of_time_is_retried_and_finishes(redis_url: str) -> None:
-    async with _queue(redis_url) as pool:
+    async with arq_queue(redis_url, 6, QUEUE) as pool:
         await pool.enqueue_job("slow_first_time", _queue_name=QUEUE)
         worker = _worker(redis_url, func(slow_first_time, name="slow_first_time", timeout=60), cap_s=1)
         try:
@@ -72,7 +57,7 @@ async def test_a_job_out_of_time_is_retried_and_finishes(redis_url: str) -> None
 
 
 async def test_a_timeout_raised_by_the_job_itself_is_a_failure(redis_url: str) -> None:
-    async with _queue(redis_url) as pool:
+    async with arq_queue(redis_url, 6, QUEUE) as pool:
         await pool.enqueue_job("raises_its_own_timeout", _queue_name=QUEUE)
         worker = _worker(redis_url, func(raises_its_own_timeout, name="raises_its_own_timeout"), cap_s=5)
         try:

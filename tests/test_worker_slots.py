@@ -7,32 +7,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from arq.connections import RedisSettings, create_pool
+from arq.connections import RedisSettings
 from arq.worker import func
 
 from jobs.resilient_worker import ResilientWorker
-from tests.processes import redis_db_url
-
-if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+from tests.processes import arq_queue, redis_db_url
 
 QUEUE = "aperture:test-worker-slots"
 STARTS = "worker-slots:starts"
 POLL_DELAY_S = 5.0
 JOB_S = 0.3
-
-
-@contextlib.asynccontextmanager
-async def _queue(redis_url: str) -> AsyncIterator[Any]:
-    pool = await create_pool(RedisSettings.from_dsn(redis_db_url(redis_url, 7)), default_queue_name=QUEUE)
-    await pool.flushdb()
-    try:
-        yield pool
-    finally:
-        await pool.flushdb()
-        await pool.aclose()
 
 
 async def takes_a_while(ctx: dict[str, Any], index: int) -> None:
@@ -41,7 +27,7 @@ async def takes_a_while(ctx: dict[str, Any], index: int) -> None:
 
 
 async def test_a_freed_slot_starts_the_next_job_without_waiting_for_the_poll(redis_url: str) -> None:
-    async with _queue(redis_url) as pool:
+    async with arq_queue(redis_url, 7, QUEUE) as pool:
         worker = ResilientWorker(
             functions=[func(takes_a_while, name="takes_a_while")],
             queue_name=QUEUE,
@@ -56,14 +42,15 @@ async def test_a_freed_slot_starts_the_next_job_without_waiting_for_the_poll(red
         began = time.time()
         running = asyncio.create_task(worker.main())
         try:
-            while await pool.llen(STARTS) < 4 and time.time() - began < 3 * POLL_DELAY_S:
+            while await pool.llen(STARTS) < 4 and time.time() - began < 3 * POLL_DELAY_S:  # type: ignore[misc]
                 await asyncio.sleep(0.05)
         finally:
             running.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await running
             await worker.close()
-        starts = sorted(float(entry.split(b":")[1]) - began for entry in await pool.lrange(STARTS, 0, -1))
+        entries: list[bytes] = await pool.lrange(STARTS, 0, -1)  # type: ignore[misc]
+        starts = sorted(float(entry.split(b":")[1]) - began for entry in entries)
     assert len(starts) == 4
     # The first two start at once; the last two when those end, well before a poll delay
     assert starts[2] >= JOB_S * 0.9
