@@ -41,6 +41,7 @@ from bench.common import (
 from services.discovery.normalize import fold, search_terms
 from services.discovery.people_index import TOP_CAP, lex_key, top_key
 from services.discovery.search import LONG_QUERY_CANDIDATES
+from services.social.follows import edge_document
 
 FIRST = ["José", "Zoë", "Chloé", "Renée", "Søren", "Mina", "Ana", "Björn", "Łukasz", "Noé", "Inès", "Amélie",
          "Juan", "Maria", "John", "Aiko", "Omar", "Lena", "Marta", "Nikolai", "Priya", "Chen", "Sofía", "Ömer",
@@ -239,10 +240,7 @@ async def home_with_followed_tags(services: Any, pages: int) -> dict[str, Any]:
     )  # fmt: skip
     readers = {"accounts only": 900_500, "accounts and 10 tags": 900_501}
     for reader in readers.values():
-        await db["follows"].insert_many(
-            [{"_id": f"{reader}:{a}", "seq": ids.next_id(), "follower_id": reader, "followee_id": a,
-              "created_at": now} for a in authors]
-        )  # fmt: skip
+        await db["follows"].insert_many([edge_document(reader, a, ids.next_id(), now) for a in authors])
     for tag in tags:
         await services.hashtags.follows.follow(readers["accounts and 10 tags"], tag)
     result: dict[str, Any] = {"followed_accounts": len(authors), "followed_tags": len(tags)}

@@ -60,7 +60,7 @@ from bench.fanout_home_reads import home_reads
 from bench.fanout_processes import BATCHES, DONE, EVENTS, push_stage, run_loop, start_workers, stop_workers
 from services.foundation.clock import utc_now
 from services.runtime import open_services
-from services.social.follows import edge_id
+from services.social.follows import edge_document
 from services.timeline.feed_store import SENTINEL, active_key, feed_key, feed_member
 
 if TYPE_CHECKING:
@@ -106,10 +106,12 @@ async def load_graph(services: Services, followers: int) -> dict[str, Any]:
     began = time.perf_counter()
     for start in range(0, followers, 10_000):
         await services.stores.db["follows"].insert_many(
-            [{"_id": edge_id(f, author.id), "seq": services.ids.next_id(), "follower_id": f,
-              "followee_id": author.id, "created_at": now} for f in follower_ids[start : start + 10_000]],
+            [
+                edge_document(f, author.id, services.ids.next_id(), now)
+                for f in follower_ids[start : start + 10_000]
+            ],
             ordered=False,
-        )  # fmt: skip
+        )
     load_s = time.perf_counter() - began
     began = time.perf_counter()
     await services.stores.warm()

@@ -18,7 +18,7 @@ from pymongo.errors import BulkWriteError
 
 from jobs.worker import build_worker
 from services.foundation.clock import utc_now
-from services.social.follows import edge_id
+from services.social.follows import edge_document
 from services.timeline.feed_store import SENTINEL, active_key, feed_key
 from services.timeline.user_classes import FAMOUS
 
@@ -70,16 +70,7 @@ async def build_network(services: Services, size: dict[str, Any], rng: random.Ra
             followee = user_ids[index]
             if followee != follower:
                 edges.add((follower, followee))
-    follow_docs = [
-        {
-            "_id": edge_id(f, e),
-            "seq": services.ids.next_id(),
-            "follower_id": f,
-            "followee_id": e,
-            "created_at": now,
-        }
-        for f, e in edges
-    ]
+    follow_docs = [edge_document(f, e, services.ids.next_id(), now) for f, e in edges]
     await insert_chunks(db["follows"], follow_docs)
     followers: dict[int, int] = {}
     for _, followee in edges:
@@ -147,16 +138,7 @@ async def fill_feeds(
     edges = {(reader, author) for reader in readers for author in rng.sample(posting, 40) if reader != author}
     await insert_chunks(
         services.stores.db["follows"],
-        [
-            {
-                "_id": edge_id(r, a),
-                "seq": services.ids.next_id(),
-                "follower_id": r,
-                "followee_id": a,
-                "created_at": utc_now(),
-            }
-            for r, a in edges
-        ],
+        [edge_document(r, a, services.ids.next_id(), utc_now()) for r, a in edges],
     )
     for index, author in enumerate(posting):
         await services.posts.create(author, f"Photo {index} #bench #day{index % 30}")

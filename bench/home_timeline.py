@@ -33,7 +33,7 @@ from bench.common import (
 from bench.home_network import build_network, drain, fill_feeds, insert_chunks
 from services.foundation.clock import utc_now
 from services.foundation.ids import id_floor_for
-from services.social.follows import edge_id
+from services.social.follows import edge_document
 from services.timeline.events import FanoutFinished
 from services.timeline.feed_store import SENTINEL, active_key, feed_key
 from services.timeline.presence import live_key
@@ -173,16 +173,7 @@ async def naive_vs_hybrid(
         followees = rng.sample(pool, min(following, len(pool)))
         await insert_chunks(
             services.stores.db["follows"],
-            [
-                {
-                    "_id": edge_id(reader, f),
-                    "seq": services.ids.next_id(),
-                    "follower_id": reader,
-                    "followee_id": f,
-                    "created_at": utc_now(),
-                }
-                for f in followees
-            ],
+            [edge_document(reader, f, services.ids.next_id(), utc_now()) for f in followees],
         )
         await services.home.page(reader, None, 20)  # the first read rebuilds the feed, with bounded work
 
@@ -230,9 +221,11 @@ async def create_post_latency(stack: Stack, network: dict[str, Any], size: dict[
     started = time.perf_counter()
     await insert_chunks(
         services.stores.db["follows"],
-        [{"_id": edge_id(base + i, star), "seq": services.ids.next_id(), "follower_id": base + i,
-          "followee_id": star, "created_at": utc_now()} for i in range(size["million_followers"])],
-    )  # fmt: skip
+        [
+            edge_document(base + i, star, services.ids.next_id(), utc_now())
+            for i in range(size["million_followers"])
+        ],
+    )
     load_seconds = time.perf_counter() - started
     await services.stores.redis.sadd(FAMOUS, str(star))  # type: ignore[misc]
     mutation = 'mutation { createPost(caption: "benchmark #post") { post { id } errors { code } } }'

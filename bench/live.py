@@ -40,7 +40,7 @@ from bench.execution import py_spy
 from bench.live_clients import ClientReport
 from jobs.worker import build_worker
 from services.foundation.clock import utc_now
-from services.social.follows import edge_id
+from services.social.follows import edge_document
 from services.timeline.user_classes import FAMOUS
 
 
@@ -65,9 +65,8 @@ async def main(subscribers: int, posts: int, profile: str | None) -> None:
               "password_hash": "-", "created_at": utc_now()} for i, uid in enumerate(ids)]
         )  # fmt: skip
         await db["follows"].insert_many(
-            [{"_id": edge_id(r, a), "seq": services.ids.next_id(), "follower_id": r, "followee_id": a,
-              "created_at": utc_now()} for r in readers for a in (author, star)]
-        )  # fmt: skip
+            [edge_document(r, a, services.ids.next_id(), utc_now()) for r in readers for a in (author, star)]
+        )
         await services.stores.redis.sadd(FAMOUS, str(star))  # type: ignore[misc]
         tokens = [await services.sessions.create(reader) for reader in readers]
         # The web client reads the home page (viewerHasLiked included) before it subscribes,

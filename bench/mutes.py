@@ -38,6 +38,7 @@ from bench.common import (
     summarize_ms,
     wait_until_idle,
 )
+from services.social.follows import edge_document
 
 if TYPE_CHECKING:
     from services.container import Services
@@ -82,10 +83,7 @@ async def build(services: Services, followed_muted: int) -> tuple[str, str, dict
     tokens = []
     for name in ("plain", "muting"):
         reader = await services.users.sign_up(f"{name}{followed_muted}", "password-123", None)
-        await db["follows"].insert_many(
-            [{"_id": f"{reader.id}:{a}", "seq": ids.next_id(), "follower_id": reader.id, "followee_id": a,
-              "created_at": now} for a in authors]
-        )  # fmt: skip
+        await db["follows"].insert_many([edge_document(reader.id, a, ids.next_id(), now) for a in authors])
         tokens.append(await services.sessions.create(reader.id))
         if name == "muting":
             for muted in [*followed_and_muted, *strangers]:

@@ -24,7 +24,7 @@ from bench.home_network import insert_chunks
 from services.counters.service import POST
 from services.foundation.ids import id_floor_for
 from services.posts.records import PostRecord, PostStatus
-from services.social.follows import edge_id
+from services.social.follows import edge_document
 from services.timeline.user_classes import FAMOUS
 
 if TYPE_CHECKING:
@@ -125,10 +125,10 @@ async def build_network(services: Services, size: dict[str, Any], seed: int) -> 
         chosen.discard(user)
         followees[user] = sorted(chosen)
     follows = [
-        {"_id": edge_id(user, followee), "seq": services.ids.next_id(), "follower_id": user,
-         "followee_id": followee, "created_at": now}
-        for user, targets in followees.items() for followee in targets
-    ]  # fmt: skip
+        edge_document(user, followee, services.ids.next_id(), now)
+        for user, targets in followees.items()
+        for followee in targets
+    ]
     await insert_chunks(db["follows"], follows)
     followers = dict.fromkeys(users, 0)
     for targets in followees.values():

@@ -42,6 +42,18 @@ def edge_id(follower_id: int, followee_id: int) -> str:
     return f"{follower_id}:{followee_id}"
 
 
+def edge_document(follower_id: int, followee_id: int, seq: int, created_at: datetime) -> dict[str, Any]:
+    """A follow edge as the `follows` collection stores it: `follow` writes one, and the
+    benchmarks load many straight into the store."""
+    return {
+        "_id": edge_id(follower_id, followee_id),
+        "seq": seq,
+        "follower_id": follower_id,
+        "followee_id": followee_id,
+        "created_at": created_at,
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class FollowEdge:
     id: int
@@ -85,13 +97,7 @@ class FollowService:
             raise DomainError(ErrorCode.CANNOT_FOLLOW_SELF, "you cannot follow yourself", "userId")
         if await self._users.get(followee_id) is None:
             raise not_found("user", "userId")
-        document = {
-            "_id": edge_id(follower_id, followee_id),
-            "seq": self._ids.next_id(),
-            "follower_id": follower_id,
-            "followee_id": followee_id,
-            "created_at": utc_now(),
-        }
+        document = edge_document(follower_id, followee_id, self._ids.next_id(), utc_now())
         try:
             await self._follows.insert_one(document)
         except DuplicateKeyError as exc:
