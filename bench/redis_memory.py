@@ -45,6 +45,8 @@ from services.timeline.feed_store import (
     feed_floor_key,
     feed_key,
     feed_member,
+    lapse_key,
+    lapse_keys,
 )
 from services.timeline.presence import live_key
 
@@ -135,7 +137,8 @@ async def feed_memory(
 
 
 async def user_keys_memory(redis: aioredis.Redis, users: int) -> dict[str, Any]:
-    """The strings kept beside each feed: its floor, and the active marker (with a TTL)."""
+    """What is kept beside each feed: its floor, the active marker (with a TTL), and the
+    marker's lapse record (a member of one of the `lapses:{n}` sorted sets)."""
     ids = [USER_BASE + 9 * 10**8 + i for i in range(users)]
     floor = id_floor_for(utc_now())
     before = await _used_memory(redis)
@@ -144,10 +147,15 @@ async def user_keys_memory(redis: aioredis.Redis, users: int) -> dict[str, Any]:
             for user in ids[start : start + 1000]:
                 pipe.set(feed_floor_key(user), floor, ex=90 * 86400)
                 pipe.set(active_key(user), 1, ex=30 * 86400)
+                pipe.zadd(lapse_key(user), {str(user): time.time() + 30 * 86400})
             await pipe.execute()
     after = await _used_memory(redis)
     await _drop(redis, ids)
-    return {"keys": ["feedfloor:{uid}", "active:{uid}"], "bytes_per_user": round((after - before) / users)}
+    await redis.delete(*lapse_keys())
+    return {
+        "keys": ["feedfloor:{uid}", "active:{uid}", "a member of lapses:{n}"],
+        "bytes_per_user": round((after - before) / users),
+    }
 
 
 async def push_into_feeds(

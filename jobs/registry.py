@@ -68,6 +68,7 @@ JOBS: Mapping[JobName, JobSpec] = {
     TimelineJob.PROMOTE_BATCH: JobSpec(timeline.promote_batch, timeout_s=60, max_tries=FANOUT_TRIES),
     TimelineJob.DEMOTE_FAMOUS: JobSpec(timeline.demote_famous, timeout_s=120, max_tries=FANOUT_TRIES),
     TimelineJob.DEMOTE_BATCH: JobSpec(timeline.demote_batch, timeout_s=60, max_tries=FANOUT_TRIES),
+    TimelineJob.SWEEP_LAPSED: JobSpec(timeline.sweep_lapsed, timeout_s=300),
     CounterJob.FLUSH_COUNTERS: JobSpec(counters.flush_counters, timeout_s=120),
     MediaJob.PROCESS_MEDIA: JobSpec(media.process_media, timeout_s=3600, max_tries=5),
     MediaJob.PROCESS_AVATAR: JobSpec(media.process_avatar, timeout_s=600, max_tries=5),

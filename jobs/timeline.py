@@ -64,3 +64,7 @@ async def demote_batch(
     ctx: dict[str, Any], author_id: int, _author_id: int, low: int, high: int | None, position: str
 ) -> None:
     await services_of(ctx).fanout.demote_batch(author_id, low, high, position)
+
+
+async def sweep_lapsed(ctx: dict[str, Any]) -> None:
+    await services_of(ctx).lapses.sweep()

@@ -19,6 +19,7 @@ from services.counters.job_names import CounterJob
 from services.foundation.job_queue import QUEUE_NAME, queue_redis_settings
 from services.media.job_names import MediaJob
 from services.runtime import open_services
+from services.timeline.job_names import TimelineJob
 
 if TYPE_CHECKING:
     from aperture.settings import Settings
@@ -102,6 +103,13 @@ def build_worker(
                 instrumented_handler(MediaJob.EXPIRE_UPLOADS),
                 name="cron:expire_uploads",
                 minute={41},
+                unique=True,
+            ),
+            # Readers whose activity lapsed leave the follower indexes (services/timeline/lapses.py)
+            cron(
+                instrumented_handler(TimelineJob.SWEEP_LAPSED),
+                name="cron:sweep_lapsed",
+                second={10},
                 unique=True,
             ),
             cron(

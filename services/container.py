@@ -61,6 +61,7 @@ from services.timeline.fanout import FanoutService
 from services.timeline.feed_store import FeedStore
 from services.timeline.follower_index import FollowerIndex
 from services.timeline.home import DAY_S, HomeTimeline
+from services.timeline.lapses import LapseSweeper
 from services.timeline.presence import PresenceService
 from services.timeline.recent import RecentPosts
 from services.timeline.user_classes import UserClassService
@@ -100,6 +101,7 @@ class Services:
     fanout: FanoutService
     home: HomeTimeline
     follower_index: FollowerIndex
+    lapses: LapseSweeper
     uploads: UploadService
     media: MediaProcessor
     composer: PostComposer
@@ -292,6 +294,7 @@ async def build_services(stores: Stores, queue: JobQueue) -> Services:
         ),
         home=home,
         follower_index=follower_index,
+        lapses=LapseSweeper(redis, follows, follower_index, settings.max_rebuild_followees),
         hashtags=hashtags,
         search=UserSearch(users=users, counters=counters, index=people, queue=queue),
         suggestions=SuggestionService(users=users, follows=follows, counters=counters, index=people),

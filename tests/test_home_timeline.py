@@ -171,8 +171,10 @@ async def test_passive_users_get_a_complete_first_page_on_return(
     await create_post(api, authors[0], "before")
     await run_jobs()
     await home_ids(api, reader)
-    # 30 days pass without a visit: the active marker expires, the feed cache stays
+    # 30 days pass without a visit: the active marker expires, the feed cache stays, and the
+    # lapse sweep takes the reader out of the follower indexes
     await services.stores.redis.delete(active_key(raw(reader.id)))
+    assert await services.lapses.sweep(now=time.time() + 31 * DAY_S) == 1
     assert (await api.gql(CLASS, token=reader.token))["viewer"]["settings"]["userClass"] == "PASSIVE"
     while_away = [await create_post(api, authors[i % 4], f"away {i}") for i in range(25)]
     await run_jobs()

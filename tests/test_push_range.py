@@ -1,9 +1,9 @@
 """The range push (feed_scripts.PUSH_RANGE) against real Redis: whatever mix of followers a
 chunk holds, each gets exactly what a check of its own keys would give it.
 
-The script asks "which of these are active" and "which of these are live" of a whole chunk
-at once and narrows mixed runs down by halves, so the mixes below are chosen to reach every
-branch: runs where none, all or some keys exist, single keys, and chunks split across calls.
+The script asks "whose feed exists" and "who is live" of a whole chunk at once and narrows
+mixed runs down by halves, so the mixes below are chosen to reach every branch: runs where
+none, all or some keys exist, single keys, and chunks split across calls.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import pytest
 from services.timeline.feed_store import (
     SENTINEL,
     FeedStore,
-    active_key,
     checks_cap,
     feed_floor_key,
     feed_key,
@@ -34,35 +33,31 @@ POST = 900_000_777
 BASE = 910_000_000
 
 
-def _mixes() -> dict[str, tuple[int, float, float, float]]:
-    """name: (followers, share active, share of the active with a feed, share of those live)."""
+def _mixes() -> dict[str, tuple[int, float, float]]:
+    """name: (followers, share with a feed, share live)."""
     return {
-        "all active, none live": (1000, 1.0, 1.0, 0.0),
-        "all live": (300, 1.0, 1.0, 1.0),
-        "none active": (257, 0.0, 1.0, 0.0),
-        "scattered": (1000, 0.93, 0.9, 0.03),
-        "half and half": (64, 0.5, 0.5, 0.5),
-        "one follower": (1, 1.0, 1.0, 1.0),
+        "all with a feed, none live": (1000, 1.0, 0.0),
+        "all live": (300, 1.0, 1.0),
+        "none with a feed": (257, 0.0, 0.0),
+        "scattered": (1000, 0.85, 0.03),
+        "half and half": (64, 0.5, 0.5),
+        "one follower": (1, 1.0, 1.0),
     }
 
 
 @pytest.mark.parametrize("mix", list(_mixes()))
 async def test_each_follower_gets_what_its_own_keys_say(services: Services, mix: str) -> None:
-    followers, share_active, share_with_feed, share_live = _mixes()[mix]
+    followers, share_with_feed, share_live = _mixes()[mix]
     redis = services.stores.redis
     rng = random.Random(mix)
     ids = [BASE + i for i in range(followers)]
-    active = {i for i in ids if rng.random() < share_active}
-    with_feed = {i for i in active if rng.random() < share_with_feed}
-    # Live followers without a feed (or inactive) must not be reported: they got nothing
+    with_feed = {i for i in ids if rng.random() < share_with_feed}
+    # Live followers without a feed must not be reported: they got nothing
     live = {i for i in ids if rng.random() < share_live}
     async with redis.pipeline(transaction=False) as pipe:
         pipe.zadd(index_key(AUTHOR), {"0": 0, **{str(i): i for i in ids}})
-        for user in ids:
-            if user in active:
-                pipe.set(active_key(user), 1, ex=600)
-            if user in with_feed:
-                pipe.zadd(feed_key(user), {SENTINEL: 0})
+        for user in with_feed:
+            pipe.zadd(feed_key(user), {SENTINEL: 0})
         await pipe.execute()
     for user in live:
         await services.presence.mark_live(user, "socket")
@@ -75,7 +70,7 @@ async def test_each_follower_gets_what_its_own_keys_say(services: Services, mix:
 
     assert pushed.read == followers
     assert pushed.last_id == ids[-1]
-    assert pushed.removed == followers - len(active)
+    assert pushed.removed == followers - len(with_feed)
     assert pushed.live == sorted(live & with_feed)
     member = feed_member(POST, AUTHOR)
     async with redis.pipeline(transaction=False) as pipe:
@@ -85,7 +80,7 @@ async def test_each_follower_gets_what_its_own_keys_say(services: Services, mix:
     assert {user for user, score in zip(ids, scores, strict=True) if score is not None} == with_feed
     assert not any([await redis.exists(feed_key(user)) for user in set(ids) - with_feed])
     remaining = {int(m) for m in await redis.zrange(index_key(AUTHOR), 0, -1)} - {0}
-    assert remaining == active
+    assert remaining == with_feed, "followers without a feed leave the index, the others stay"
 
 
 async def test_live_means_a_socket_still_open(services: Services) -> None:
@@ -95,7 +90,6 @@ async def test_live_means_a_socket_still_open(services: Services) -> None:
     async with redis.pipeline(transaction=False) as pipe:
         pipe.zadd(index_key(AUTHOR), {"0": 0, **{str(i): i for i in ids}})
         for user in ids:
-            pipe.set(active_key(user), 1, ex=600)
             pipe.zadd(feed_key(user), {SENTINEL: 0})
         await pipe.execute()
     presence = services.presence
@@ -127,17 +121,16 @@ async def _push_posts(services: Services, user: int, posts: list[int], cap: int)
         )  # fmt: skip
 
 
-async def _one_active_follower(services: Services, user: int, posts: range) -> None:
+async def _one_follower(services: Services, user: int, posts: range) -> None:
     redis = services.stores.redis
     await redis.zadd(index_key(AUTHOR), {"0": 0, str(user): user})
-    await redis.set(active_key(user), 1, ex=600)
     await redis.zadd(feed_key(user), {SENTINEL: 0, **{f"{p}:{AUTHOR}": p for p in posts}})
 
 
 async def test_a_full_feed_is_trimmed_on_its_turn_and_its_floor_raised(services: Services) -> None:
     redis = services.stores.redis
     user = BASE + 1
-    await _one_active_follower(services, user, range(100, 103))
+    await _one_follower(services, user, range(100, 103))
     candidates = range(POST, POST + 64)
     waiting = [p for p in candidates if not checks_cap(user, p)][:2]
     turn = next(p for p in candidates if p > max(waiting) and checks_cap(user, p))
@@ -162,7 +155,6 @@ async def test_every_feed_gets_its_turn_and_stays_exact_above_its_floor(services
     users = [BASE + digit for digit in range(10)]  # every last digit
     await redis.zadd(index_key(AUTHOR), {"0": 0, **{str(u): u for u in users}})
     for user in users:
-        await redis.set(active_key(user), 1, ex=600)
         await redis.zadd(feed_key(user), {SENTINEL: 0})
     posts = list(range(POST, POST + 120))
     since_turn = dict.fromkeys(users, 0)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -25,7 +26,9 @@ from aperture.settings import Settings
 from jobs.worker import build_worker
 from services.foundation.stores import connect_redis, redis_is_cluster
 from services.runtime import open_services
-from services.timeline.feed_store import feed_key
+from services.timeline.feed_store import active_key, feed_key
+from services.timeline.follower_index import index_key
+from services.timeline.home import DAY_S
 from tests.conftest import serving
 from tests.helpers import LIKE, PASSWORD, UNFOLLOW, UNLIKE, Api, create_post, follow
 from tests.live_client import LiveClient
@@ -172,6 +175,14 @@ async def test_home_timeline_pushes_and_pulls_on_a_cluster(
     rebuilds = services.home.rebuilds
     assert await scroll(api, reader, 4) == await truth(services, reader)
     assert services.home.rebuilds == rebuilds + 1
+
+    # A reader whose activity lapsed leaves the follower indexes: a sweep reads every lapse set
+    lapsed = others[2]
+    await services.stores.redis.delete(active_key(raw(lapsed.id)))
+    assert await services.lapses.sweep(now=time.time() + 31 * DAY_S) == 1
+    indexed = await services.stores.redis.zrange(index_key(raw(author.id)), 0, -1)
+    assert str(raw(lapsed.id)) not in indexed
+    assert str(raw(others[3].id)) in indexed
 
     # Unfollow removes the pushed author's posts; a deleted famous post leaves every timeline
     await api.gql(UNFOLLOW, {"u": author.id}, token=reader.token)

@@ -65,6 +65,7 @@ from services.timeline.feed_store import (
     active_key,
     feed_floor_key,
     feed_key,
+    lapse_key,
     recent_floor_key,
     recent_key,
 )
@@ -81,6 +82,7 @@ PATTERNS: dict[Callable[..., str], tuple[Any, ...]] = {
     feed_key: (7,),
     feed_floor_key: (7,),
     active_key: (7,),
+    lapse_key: (7,),
     live_key: (7,),
     recent_key: (7,),
     recent_floor_key: (7,),

@@ -89,17 +89,17 @@ end
 # (services/timeline/follower_index.py), reading the ids in Redis, so no id crosses the wire.
 # Keys are built here from the prefixes in ARGV (single node only: they span slots).
 # KEYS = (index, live users). ARGV = low id, high id (inclusive, or +inf), count, cap, score,
-# member, the prefixes of the feed, floor and active keys, and the trim turn (0 to 7).
-# Followers no longer active leave the index (they come back when their feed is rebuilt).
-# Returns {ids read, last id read, removed, live follower ids...}.
+# member, the prefixes of the feed and floor keys, and the trim turn (0 to 7).
+# The index holds the active followers (the lapse sweep takes the others out, lapses.py), so
+# every follower whose feed exists gets the post; those without one leave the index (they come
+# back when their feed is rebuilt). Returns {ids read, last id read, removed, live follower ids...}.
 #
-# Redis's time here goes to looking up keys nobody touched lately (each follower's active
-# marker and feed) and to the calls themselves, so a follower costs one call (ZADD): whether
-# markers and feeds exist is asked of the whole chunk at once (EXISTING), live followers are
-# looked up in one small sorted set kept by presence (services/timeline/presence.py), and
-# the cap is checked on one push in eight per feed (by the follower id's last digit and the
-# post's trim turn), so a feed at its cap holds a few more entries until its turn comes; the
-# floor keeps reads exact whatever the length.
+# Redis's time here goes to the ZADDs (a cold key each) and to looking up keys nobody touched
+# lately, so a follower costs one lookup and one call: whether feeds exist is asked of the whole
+# chunk at once (EXISTING), live followers are looked up in one small sorted set kept by presence
+# (services/timeline/presence.py), and the cap is checked on one push in eight per feed (by the
+# follower id's last digit and the post's trim turn), so a feed at its cap holds a few more
+# entries until its turn comes; the floor keeps reads exact whatever the length.
 PUSH_RANGE = (
     PUSH_ONE
     + EXISTING
@@ -109,37 +109,28 @@ local ids = call('ZRANGE', KEYS[1], ARGV[1], ARGV[2], 'BYSCORE', 'LIMIT', 0, ARG
 local n = #ids
 local cap = tonumber(ARGV[4])
 local score, member = ARGV[5], ARGV[6]
-local feed_prefix, floor_prefix, active_prefix = ARGV[7], ARGV[8], ARGV[9]
-local turn = tonumber(ARGV[10])
+local feed_prefix, floor_prefix = ARGV[7], ARGV[8]
+local turn = tonumber(ARGV[9])
 local result = {n, ids[n] or '0', 0}
-local active_keys = {}
+local feeds = {}
 for i = 1, n do
-  active_keys[i] = active_prefix .. '{' .. ids[i] .. '}'
-end
-local active = existing(active_keys)
-local gone, kept_ids, feeds = {}, {}, {}
-local n_gone, n_kept = 0, 0
-for i = 1, n do
-  if active[i] then
-    n_kept = n_kept + 1
-    kept_ids[n_kept] = ids[i]
-    feeds[n_kept] = feed_prefix .. '{' .. ids[i] .. '}'
-  else
-    n_gone = n_gone + 1
-    gone[n_gone] = ids[i]
-  end
+  feeds[i] = feed_prefix .. '{' .. ids[i] .. '}'
 end
 local has_feed = existing(feeds)
-local pushed, n_pushed = {}, 0
-for j = 1, n_kept do
-  if has_feed[j] then
-    local id = kept_ids[j]
-    call('ZADD', feeds[j], score, member)
+local gone, pushed = {}, {}
+local n_gone, n_pushed = 0, 0
+for i = 1, n do
+  local id = ids[i]
+  if has_feed[i] then
+    call('ZADD', feeds[i], score, member)
     if (string.byte(id, -1) + turn) % 8 == 0 then
-      trim_feed(feeds[j], floor_prefix .. '{' .. id .. '}', cap, call('ZCARD', feeds[j]))
+      trim_feed(feeds[i], floor_prefix .. '{' .. id .. '}', cap, call('ZCARD', feeds[i]))
     end
     n_pushed = n_pushed + 1
     pushed[n_pushed] = id
+  else
+    n_gone = n_gone + 1
+    gone[n_gone] = id
   end
 end
 local now = tonumber(call('TIME')[1])

@@ -8,6 +8,8 @@ Keys (each user's keys share the hash tag `{uid}`, so a script can touch them to
                      reads fall back to the stores.
 - `active:{uid}`     present while the user is active (read their feed within the active
                      window): only active users are pushed to.
+- `lapses:{n}`       when each active user's marker lapses, by user id modulo LAPSE_SHARDS
+                     (written with the marker, read by the lapse sweep, lapses.py).
 - `recent:{aid}`     sorted set of an author's newest visible post ids, capped, with
   `recentfloor:{aid}` the same floor rule. Famous authors are merged from it at read time.
 
@@ -19,6 +21,7 @@ fall back to the stores until the build sets the real floor.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +43,8 @@ BUILDING_FLOOR = MAX_ID
 FEED_PREFIX = "feed:"
 FEED_FLOOR_PREFIX = "feedfloor:"
 ACTIVE_PREFIX = "active:"
+# Sets of lapse times: enough that none grows with the user base, and a cluster spreads them
+LAPSE_SHARDS = 256
 
 
 def feed_key(user_id: int) -> str:
@@ -52,6 +57,14 @@ def feed_floor_key(user_id: int) -> str:
 
 def active_key(user_id: int) -> str:
     return f"{ACTIVE_PREFIX}{{{user_id}}}"
+
+
+def lapse_key(user_id: int) -> str:
+    return f"lapses:{{{user_id % LAPSE_SHARDS}}}"
+
+
+def lapse_keys() -> list[str]:
+    return [f"lapses:{{{shard}}}" for shard in range(LAPSE_SHARDS)]
 
 
 def recent_key(author_id: int) -> str:
@@ -81,7 +94,7 @@ def checks_cap(follower_id: int, post_id: int) -> bool:
 @dataclass(frozen=True, slots=True)
 class RangePush:
     """What one range push did: followers read from the index (and the last of them), how
-    many left the index as inactive, and the live ones among those who got the post."""
+    many left it for having no feed, and the live ones among those who got the post."""
 
     read: int
     last_id: int
@@ -179,8 +192,9 @@ class FeedStore:
         live_users_key: str,
     ) -> RangePush:
         """Push a post into the feeds of up to `count` followers in [low, high] of an author's
-        follower index, in one script on the Redis node (single node only). Live followers
-        are those listed in `live_users_key` with a time to come."""
+        follower index, in one script on the Redis node (single node only): each follower
+        whose feed exists gets it (the index holds the active ones, lapses.py), the others
+        leave the index. Live followers are those listed in `live_users_key` with a time to come."""
         raw = await self._push_range(
             keys=[index_key, live_users_key],
             args=[
@@ -192,7 +206,6 @@ class FeedStore:
                 feed_member(post_id, author_id),
                 FEED_PREFIX,
                 FEED_FLOOR_PREFIX,
-                ACTIVE_PREFIX,
                 trim_turn(post_id),
             ],
         )
@@ -293,10 +306,14 @@ class FeedStore:
 
         Returns the floor the feed had (0 if it is new), for the rebuild to keep.
         """
-        previous_floor = await self._begin(
-            keys=[feed_key(user_id), feed_floor_key(user_id), active_key(user_id)],
-            args=[SENTINEL, feed_ttl_s, BUILDING_FLOOR, active_ttl_s],
+        batch = ScriptBatch(self._redis)
+        await batch.script(
+            self._begin,
+            [feed_key(user_id), feed_floor_key(user_id), active_key(user_id)],
+            [SENTINEL, feed_ttl_s, BUILDING_FLOOR, active_ttl_s],
         )
+        batch.pipe.zadd(lapse_key(user_id), {str(user_id): time.time() + active_ttl_s})
+        previous_floor, _ = await batch.execute()
         return int(previous_floor)
 
     async def finish_feed(
@@ -336,6 +353,7 @@ class FeedStore:
             pipe.expire(feed_key(user_id), feed_ttl_s)
             pipe.expire(feed_floor_key(user_id), feed_ttl_s)
             pipe.set(active_key(user_id), 1, ex=active_ttl_s)
+            pipe.zadd(lapse_key(user_id), {str(user_id): time.time() + active_ttl_s})
             await pipe.execute()
 
     async def state(self, user_id: int) -> dict[str, int]:

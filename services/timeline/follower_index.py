@@ -4,11 +4,12 @@ Owns `followers:{aid}` (a sorted set of follower ids, each scored by its own id,
 ids is a stable slice whatever is added or removed meanwhile), `followers:ready:{aid}` (set once
 the index holds every follower) and `followers:building:{aid}` (a build lock).
 
-The index starts as every follower from MongoDB and is kept up to date: a follow adds, an
-unfollow removes (and a second sweep removes again, in case a build read the edge just before
-it went), a reader whose feed is rebuilt is added back to the authors they follow, and a
-fan-out drops the followers it finds no longer active (feed_scripts.PUSH_RANGE). So it holds
-the followers worth pushing to, and reading it costs one range per batch of thousands.
+The index starts as every active follower from MongoDB and is kept up to date: a follow adds,
+an unfollow removes (and a second sweep removes again, in case a build read the edge just
+before it went), a reader whose feed is rebuilt is added back to the authors they follow, a
+reader whose activity lapsed is taken out by the lapse sweep (lapses.py), and a fan-out drops
+the followers it finds without a feed (feed_scripts.PUSH_RANGE). So it holds the followers
+worth pushing to, and reading it costs one range per batch of thousands.
 A lost index is rebuilt from MongoDB at the next fan-out; it expires when its author stops
 posting for the inactivity window. Each entry costs about 70-100 bytes of Redis memory
 (docs/scaling.md).
@@ -20,6 +21,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from services.foundation.cluster_safe import ScriptBatch
+from services.timeline.feed_store import active_key
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -92,14 +94,25 @@ class FollowerIndex:
         after: int | None = None
         while True:
             followers, after = await self._follows.follower_ids_after(author_id, after, self._build_page)
+            active = await self._active_among(followers)
             async with self._redis.pipeline(transaction=False) as pipe:
-                if followers:
-                    pipe.zadd(index_key(author_id), {str(f): f for f in followers})
+                if active:
+                    pipe.zadd(index_key(author_id), {str(f): f for f in active})
                 pipe.expire(building_key(author_id), _BUILD_LOCK_S)
                 await pipe.execute()
             if after is None:
                 break
         await self._redis.set(ready_key(author_id), 1, ex=self._ttl_s)
+
+    async def _active_among(self, user_ids: Sequence[int]) -> list[int]:
+        """The users whose active marker is set: the others are added back when they return."""
+        if not user_ids:
+            return []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for user_id in user_ids:
+                pipe.exists(active_key(user_id))
+            flags = await pipe.execute()
+        return [user_id for user_id, flag in zip(user_ids, flags, strict=True) if flag]
 
     async def ranges(self, author_id: int, size: int) -> list[tuple[int, int | None]]:
         """Id ranges [low, high] that split the index into slices of about `size` followers;
@@ -137,6 +150,16 @@ class FollowerIndex:
 
     async def remove(self, author_id: int, follower_id: int) -> None:
         await self._redis.zrem(index_key(author_id), str(follower_id))
+
+    async def remove_from_authors(self, follower_id: int, author_ids: Sequence[int]) -> None:
+        """A reader is no longer worth pushing to (their activity lapsed): out of the indexes of
+        the authors they follow."""
+        if not author_ids:
+            return
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for author_id in author_ids:
+                pipe.zrem(index_key(author_id), str(follower_id))
+            await pipe.execute()
 
     async def size(self, author_id: int) -> int:
         return max(0, int(await self._redis.zcard(index_key(author_id))) - 1)

@@ -16,3 +16,4 @@ class TimelineJob(JobName):
     PROMOTE_BATCH = "promote_batch"
     DEMOTE_FAMOUS = "demote_famous"
     DEMOTE_BATCH = "demote_batch"
+    SWEEP_LAPSED = "sweep_lapsed"
