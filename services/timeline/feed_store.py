@@ -43,6 +43,7 @@ BUILDING_FLOOR = MAX_ID
 FEED_PREFIX = "feed:"
 FEED_FLOOR_PREFIX = "feedfloor:"
 ACTIVE_PREFIX = "active:"
+ACTIVE_ABSENT = -2  # what TTL answers for a marker that does not exist
 # Sets of lapse times: enough that none grows with the user base, and a cluster spreads them
 LAPSE_SHARDS = 256
 
@@ -65,6 +66,17 @@ def lapse_key(user_id: int) -> str:
 
 def lapse_keys() -> list[str]:
     return [f"lapses:{{{shard}}}" for shard in range(LAPSE_SHARDS)]
+
+
+async def active_ttls(redis: aioredis.Redis, user_ids: Sequence[int]) -> list[int]:
+    """Seconds left on each user's active marker, as TTL answers (ACTIVE_ABSENT when it is gone),
+    in one round trip."""
+    if not user_ids:
+        return []
+    async with redis.pipeline(transaction=False) as pipe:
+        for user_id in user_ids:
+            pipe.ttl(active_key(user_id))
+        return [int(ttl) for ttl in await pipe.execute()]
 
 
 def recent_key(author_id: int) -> str:

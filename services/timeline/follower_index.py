@@ -21,7 +21,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from services.foundation.cluster_safe import ScriptBatch
-from services.timeline.feed_store import active_key
+from services.timeline.feed_store import ACTIVE_ABSENT, active_ttls
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -94,7 +94,9 @@ class FollowerIndex:
         after: int | None = None
         while True:
             followers, after = await self._follows.follower_ids_after(author_id, after, self._build_page)
-            active = await self._active_among(followers)
+            # Only active followers: the others are added back when they return
+            ttls = await active_ttls(self._redis, followers)
+            active = [f for f, ttl in zip(followers, ttls, strict=True) if ttl != ACTIVE_ABSENT]
             async with self._redis.pipeline(transaction=False) as pipe:
                 if active:
                     pipe.zadd(index_key(author_id), {str(f): f for f in active})
@@ -103,16 +105,6 @@ class FollowerIndex:
             if after is None:
                 break
         await self._redis.set(ready_key(author_id), 1, ex=self._ttl_s)
-
-    async def _active_among(self, user_ids: Sequence[int]) -> list[int]:
-        """The users whose active marker is set: the others are added back when they return."""
-        if not user_ids:
-            return []
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for user_id in user_ids:
-                pipe.exists(active_key(user_id))
-            flags = await pipe.execute()
-        return [user_id for user_id, flag in zip(user_ids, flags, strict=True) if flag]
 
     async def ranges(self, author_id: int, size: int) -> list[tuple[int, int | None]]:
         """Id ranges [low, high] that split the index into slices of about `size` followers;

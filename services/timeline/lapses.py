@@ -22,7 +22,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from services.timeline.feed_store import active_key, lapse_key, lapse_keys
+from services.timeline.feed_store import ACTIVE_ABSENT, active_ttls, lapse_key, lapse_keys
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 # followees), and the steps one sweep may take: a backlog is finished by the next minutes' sweeps
 PER_SHARD = 8
 MAX_STEPS = 64
-_ABSENT = -2  # what TTL answers for a key that does not exist
 # Forget a record only if it still says what the sweep read (a refresh may have moved it on).
 # KEYS = (record set); ARGV = pairs of user id, score read.
 _FORGET = """
@@ -87,16 +86,16 @@ class LapseSweeper:
         # A marker still there was set again without its record (a record lost, or written
         # before a crash): record it anew rather than forget it
         users = [user for user, _ in due]
-        ttls = dict(zip(users, await self._marker_ttls(users), strict=True))
-        renewed = {user: time.time() + max(ttl, 60) for user, ttl in ttls.items() if ttl != _ABSENT}
-        lapsed = [user for user, ttl in ttls.items() if ttl == _ABSENT]
+        ttls = dict(zip(users, await active_ttls(self._redis, users), strict=True))
+        renewed = {user: time.time() + max(ttl, 60) for user, ttl in ttls.items() if ttl != ACTIVE_ABSENT}
+        lapsed = [user for user, ttl in ttls.items() if ttl == ACTIVE_ABSENT]
         followees = {user: await self._follows.followee_ids(user, self._max_followees) for user in lapsed}
         for user in lapsed:
             await self._index.remove_from_authors(user, followees[user])
         # Returned meanwhile (rebuild sets the marker, then adds them back): add them back too,
         # in case our removal came after the rebuild's additions
-        again = await self._marker_ttls(lapsed)
-        returned = [user for user, ttl in zip(lapsed, again, strict=True) if ttl != _ABSENT]
+        again = await active_ttls(self._redis, lapsed)
+        returned = [user for user, ttl in zip(lapsed, again, strict=True) if ttl != ACTIVE_ABSENT]
         for user in returned:
             await self._index.add_to_authors(user, followees[user])
         async with self._redis.pipeline(transaction=False) as pipe:
@@ -110,11 +109,3 @@ class LapseSweeper:
         for key, args in by_key.items():
             await self._forget(keys=[key], args=args)
         return len(lapsed) - len(returned)
-
-    async def _marker_ttls(self, users: Sequence[int]) -> list[int]:
-        if not users:
-            return []
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for user in users:
-                pipe.ttl(active_key(user))
-            return [int(ttl) for ttl in await pipe.execute()]
