@@ -20,6 +20,7 @@ from services.timeline.job_names import TimelineJob
 from tests import media_files
 from tests.helpers import PASSWORD, Api, TestUser, create_media_post, create_post, follow, upload
 from tests.live_client import LiveClient
+from tests.timelines import scroll
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -164,10 +165,13 @@ async def test_logs_follow_the_request_into_its_jobs_and_keep_no_secrets(
 
 
 async def _more_followers_than_one_batch(api: Api, author: TestUser) -> None:
-    """Followers enough for two fan-out ranges (FANOUT_BATCH_SIZE is 4 in tests): a post whose
-    followers fit one range is pushed by the dispatch job itself, with no batch job."""
-    for _ in range(4):
-        await follow(api, await api.new_user("more"), author)
+    """Active followers enough for two fan-out ranges (FANOUT_BATCH_SIZE is 4 in tests): a post
+    whose followers fit one range is pushed by the dispatch job itself, with no batch job. The
+    follower index holds the active ones only, so each reads their home timeline first."""
+    for _ in range(5):
+        follower = await api.new_user("more")
+        await follow(api, follower, author)
+        await scroll(api, follower, 10)
 
 
 def metric(text: str, name: str, **labels: str) -> float:
