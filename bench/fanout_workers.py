@@ -4,8 +4,9 @@ Everything is real and private to this run: a redis-server on a free loopback po
 and the arq queue), the MongoDB stand-in on SQLite shared by every process (as `aperture
 serve` keeps it), and worker processes that run `jobs.worker.build_worker`, as `aperture
 worker` does. The post is created through PostService, so the fan-out job is enqueued as
-in production: a dispatcher job pages the follower index and enqueues batch jobs carrying
-explicit follower ids, and the batches run on whichever worker takes them.
+in production: a dispatcher job splits the author's follower index (a Redis set of the active
+followers) into id ranges and enqueues one batch job per range; each batch pushes its range in
+scripts that read the ids inside Redis, on whichever worker takes it.
 
 A sample is timed from the enqueue of the fan-out job until the last batch has pushed
 (the FanoutFinished event, reported by the worker that finished it), then every follower's
