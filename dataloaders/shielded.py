@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, TypeVar
 
-from strawberry.dataloader import DataLoader
+from strawberry.dataloader import DataLoader, DefaultCache
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Sequence
@@ -33,8 +33,15 @@ class ShieldedLoader(DataLoader[KeyT, ValueT]):
         """Values in key order: keys loaded before in this request come from the cache, the
         rest from one call of the batch function, and are cached for later fields (unless
         `keep` is False: a page that holds its values itself saves a future per key)."""
-        cached = {key: future for key in keys if (future := self.cache_map.get(key)) is not None}
-        missing = list(dict.fromkeys(key for key in keys if key not in cached))
+        cache = self.cache_map
+        if isinstance(cache, DefaultCache) and not cache.cache_map:
+            # The usual case for a page: nothing loaded yet in this request, so no key is asked
+            # of the cache (two calls each, for 25 posts and 4 loaders a page)
+            cached: dict[KeyT, Awaitable[ValueT]] = {}
+            missing = list(dict.fromkeys(keys))
+        else:
+            cached = {key: future for key in keys if (future := cache.get(key)) is not None}
+            missing = list(dict.fromkeys(key for key in keys if key not in cached))
         loaded: dict[KeyT, ValueT] = {}
         if missing:
             for key, value in zip(missing, await self.load_fn(missing), strict=True):
@@ -43,6 +50,8 @@ class ShieldedLoader(DataLoader[KeyT, ValueT]):
                 loaded[key] = value
             if keep:
                 self.prime_many(loaded)
+        if not cached:
+            return [loaded[key] for key in keys]
         return [loaded[key] if key in loaded else await _value(cached[key]) for key in keys]
 
 

@@ -9,8 +9,7 @@ out in the same round trip (services/foundation/turn_batch.py).
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -26,10 +25,9 @@ _COUNT_FIELDS = {"likeCount", "commentCount"}
 _LIKED_FIELDS = {"viewerHasLiked"}
 
 
-@dataclass(frozen=True, slots=True)
-class HydratedPost:
+class HydratedPost(NamedTuple):
     """A post with what a page asked for loaded in batches; None where nothing was loaded,
-    and the field then loads on demand."""
+    and the field then loads on demand. (A named tuple: made per post of every page.)"""
 
     record: PostRecord
     author: UserRecord | None = None

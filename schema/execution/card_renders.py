@@ -24,8 +24,9 @@ completion.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from graphql import get_named_type, is_object_type
 
@@ -47,10 +48,10 @@ _KEPT = metrics.CARD_RENDERS.labels(outcome="kept")
 _COMPLETED = metrics.CARD_RENDERS.labels(outcome="completed")
 
 
-@dataclass(frozen=True)
-class RenderKey:
+class RenderKey(NamedTuple):
     """What a card's completion depends on: `key` (hashable), and `anchors`, objects the key
-    names by identity, which an entry keeps alive and compares with `is`."""
+    names by identity, which an entry keeps alive and compares with `is`. (A named tuple: one
+    is made per card of every page.)"""
 
     key: Hashable
     anchors: tuple[Any, ...]
@@ -140,4 +141,4 @@ class CardRenders:
 
 
 def _same(kept: tuple[Any, ...], given: tuple[Any, ...]) -> bool:
-    return len(kept) == len(given) and all(a is b for a, b in zip(kept, given, strict=True))
+    return len(kept) == len(given) and all(map(operator.is_, kept, given))

@@ -181,8 +181,10 @@ class CounterService:
         if not entity_ids:
             return []
         fields = FIELDS[kind]
-        rows = await self._turns.commands(
-            [("HMGET", counts_key(kind, entity_id), *fields) for entity_id in entity_ids]
+        # One script call for a page's counts on one node, where it was a command per post: a
+        # home page sends 24 commands instead of 48 (on a cluster it stays a command per key)
+        rows = await self._turns.per_key(
+            "HMGET", [counts_key(kind, entity_id) for entity_id in entity_ids], *fields
         )
         result: dict[int, Counts] = {}
         missing: list[int] = []
