@@ -9,7 +9,7 @@ from redis.asyncio.connection import AbstractConnection
 
 from resolvers.global_ids import parse_global_id
 from services.accounts.users import user_key
-from services.foundation.redis_wire import PipelinedConnection
+from services.foundation.redis_wire import PipelinedConnection, WireBatch
 from tests.helpers import LIKE, Api, create_post, follow
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ class RoundTrips:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.count = 0
+        self.wire_commands = 0  # commands in the pipelined connection's batches
         original = AbstractConnection.send_packed_command
         original_write = PipelinedConnection._write
 
@@ -39,9 +40,10 @@ class RoundTrips:
             self.count += 1
             await original(connection, *args, **kwargs)
 
-        def counting_write(connection: PipelinedConnection, *args: Any) -> None:
+        def counting_write(connection: PipelinedConnection, protocol: Any, batch: WireBatch) -> None:
             self.count += 1
-            original_write(connection, *args)
+            self.wire_commands += len(batch.commands)
+            original_write(connection, protocol, batch)
 
         monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
         monkeypatch.setattr(PipelinedConnection, "_write", counting_write)
@@ -175,3 +177,5 @@ async def test_a_warm_home_page_is_a_few_pipelined_redis_round_trips_and_no_mong
     # this process); the feed with the famous accounts and hashtags followed; the posts with their
     # authors, counts and the viewer's likes
     assert trips.count == 3
+    # And few commands in them: the page's counts are one call, not one per post (that made 40)
+    assert trips.wire_commands <= 25, trips.wire_commands
