@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import re
 
 from resolvers.global_ids import parse_decimal
@@ -43,6 +44,7 @@ def _in_id_range(value: int) -> bool:
     return 0 < value <= MAX_ID
 
 
+@functools.lru_cache(maxsize=16_384)  # as to_global_id: the same posts' cursors, page after page
 def encode_cursor(key: int) -> str:
     return encode_opaque(f"{_PREFIX}{key}")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 
 from services.foundation.errors import DomainError, ErrorCode
@@ -21,6 +22,9 @@ def parse_decimal(text: str) -> int | None:
     return int(text) if _DECIMAL.fullmatch(text) else None
 
 
+# Remembered: a page encodes the same posts' and authors' ids for every reader (about 0.4 us
+# each, twice per post with its cursor); a hit costs a tenth of that
+@functools.lru_cache(maxsize=16_384)
 def to_global_id(type_name: str, raw_id: int) -> str:
     return base64.urlsafe_b64encode(f"{type_name}:{raw_id}".encode()).decode().rstrip("=")
 

@@ -362,3 +362,35 @@ async def test_concurrent_reads_during_a_rebuild_agree(
     pages: list[Any] = await asyncio.gather(*(home_ids(api, reader, first=8) for _ in range(6)))
     expected = (await truth(services, reader))[:8]
     assert all(page == expected for page in pages)
+
+
+async def test_a_page_hydrates_one_post_past_itself_and_more_only_for_hidden_ones(
+    api: Api, services: Services, run_jobs: RunJobs
+) -> None:
+    reader = await api.new_user("reader")
+    author = await api.new_user("author")
+    await follow(api, reader, author)
+    await home_ids(api, reader)
+    posts = [await create_post(api, author, f"p{i}") for i in range(8)]
+    await run_jobs()
+    await home_ids(api, reader)  # warm: every record cached
+
+    # Three posts and one more, to know a next page exists: four records read, not the slack too
+    hits = services.posts.cache_hits
+    data = await api.gql(HOME, {"first": 3, "after": None}, token=reader.token)
+    assert services.posts.cache_hits - hits == 4
+    assert [edge["node"]["id"] for edge in data["viewer"]["homeTimeline"]["edges"]] == posts[:4:-1]
+    assert data["viewer"]["homeTimeline"]["pageInfo"]["hasNextPage"]
+
+    # Deleted posts among those (their removal not run yet): more are read, and pages stay whole
+    for post_id in (posts[7], posts[5], posts[0]):
+        await api.gql(DELETE, {"id": post_id}, token=author.token)
+    assert await home_ids(api, reader, first=3) == [posts[6], posts[4], posts[3]]
+    assert await scroll(api, reader, 3, HOME) == [posts[6], posts[4], posts[3], posts[2], posts[1]]
+    # The last page ends exactly: the one post past it is gone, so there is no next page
+    last = await api.gql(HOME, {"first": 2, "after": None}, token=reader.token)
+    end = last["viewer"]["homeTimeline"]["pageInfo"]["endCursor"]
+    tail = await api.gql(HOME, {"first": 3, "after": end}, token=reader.token)
+    timeline = tail["viewer"]["homeTimeline"]
+    assert [edge["node"]["id"] for edge in timeline["edges"]] == [posts[3], posts[2], posts[1]]
+    assert not timeline["pageInfo"]["hasNextPage"]

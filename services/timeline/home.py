@@ -109,7 +109,8 @@ class HomeTimeline:
         The sources are read concurrently, so a page costs three sequential Redis round trips:
         the feed with the followed famous accounts and hashtags, their windows (only when there
         are any), and what `fetch` reads, which can include each post's author, since the
-        candidates carry the author wherever the source knows it.
+        candidates carry the author wherever the source knows it. `fetch` gets `first + 1`
+        candidates, and more (another round trip) only for those that were gone or hidden.
         """
         want = first + _SLACK
         sources = await self._read_sources(viewer_id, after, want)
@@ -126,9 +127,15 @@ class HomeTimeline:
             if before != after:
                 sources = await self._read_sources(viewer_id, before, want)
             candidates = await self._candidates(viewer_id, sources, before, want)
-            visible += [
-                item for item in await self._fetch_admitted(viewer_id, candidates, fetch) if item is not None
-            ]
+            # Only as many as the page still needs, and one more to show that a next page
+            # exists: the slack is hydrated only where posts turned out gone or hidden
+            start = 0
+            while start < len(candidates) and len(visible) <= first:
+                chunk = candidates[start : start + first + 1 - len(visible)]
+                start += len(chunk)
+                visible += [
+                    item for item in await self._fetch_admitted(viewer_id, chunk, fetch) if item is not None
+                ]
             if len(candidates) < want:
                 exhausted = True
                 break
