@@ -59,8 +59,8 @@ class RenderKey(NamedTuple):
 
 @dataclass(frozen=True)
 class CardSpec:
-    # The type whose values are cached, and how to key one
-    type_name: str
+    # The types whose values are cached (a post, and the edge that holds it), and how to key one
+    type_names: frozenset[str]
     render_key: Callable[[Any], RenderKey | None]
     # Per object type reachable from it: the fields whose values are a function of the key
     pure_fields: Mapping[str, frozenset[str]]

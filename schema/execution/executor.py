@@ -142,7 +142,7 @@ class PlannedExecutor(InlineCompletion):
             self, return_type, field_details_list
         )
         cards = self.card_renders
-        if cards is not None and return_type.name == cards.spec.type_name:
+        if cards is not None and return_type.name in cards.spec.type_names:
             return cards.complete(self, plan, result, path, self.execute_plan)
         return self.execute_plan(plan, result, path)
 

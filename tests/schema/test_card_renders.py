@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from aperture import metrics
 from resolvers.global_ids import parse_global_id
+from schema.types.connections import PostEdge
 from schema.types.media import Media
 from schema.types.post import Post
 from schema.types.post_card import PURE_FIELDS
@@ -67,6 +68,21 @@ async def test_a_repeated_page_is_served_from_kept_cards_with_the_same_bytes(
     kept = _kept()
     assert await _cards(api, reader) == first
     assert _kept() - kept == len(first) == 3
+
+
+async def test_an_edge_is_kept_with_its_own_cursor(api: Api, run_jobs: RunJobs) -> None:
+    _, reader = await _network(api, run_jobs)
+    # One document (one plan) for both orders: the same post comes at a LATEST and a RANKED cursor
+    query = """query($order: HomeOrder!) { viewer { homeTimeline(first: 10, order: $order) {
+      edges { cursor node { id caption } } } } }"""
+    pages = [
+        (await api.gql(query, {"order": order}, token=reader.token))["viewer"]["homeTimeline"]["edges"]
+        for order in ("LATEST", "LATEST", "LATEST", "RANKED", "RANKED")
+    ]
+    assert pages[1] == pages[2], "a kept page, edge for edge"
+    # The same posts at other cursors are their own edges, not the kept ones
+    assert {edge["node"]["id"] for edge in pages[4]} == {edge["node"]["id"] for edge in pages[2]}
+    assert not {edge["cursor"] for edge in pages[4]} & {edge["cursor"] for edge in pages[2]}
 
 
 async def test_likes_renames_media_changes_deletes_and_archiving_show_on_the_next_render(
@@ -144,7 +160,7 @@ def _dotted(node: ast.expr) -> str:
 def test_every_pure_field_reads_only_the_card_s_own_data() -> None:
     """A field listed as pure answers from the hydrated post (or the media item) alone: no
     await, no context besides the CDN base that media_fields reads, no other service."""
-    for cls in (Post, User, Media):
+    for cls in (PostEdge, Post, User, Media):
         definition = getattr(cls, "__strawberry_definition__")  # noqa: B009 - set by strawberry.type
         by_name = {field.graphql_name or _camel(field.python_name): field for field in definition.fields}
         for name in PURE_FIELDS[definition.name]:
