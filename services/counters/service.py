@@ -101,6 +101,10 @@ def dirty_key(kind: str, entity_id: int) -> str:
     return dirty_shard_key(zlib.crc32(f"{kind}:{entity_id}".encode()) % DIRTY_SHARDS)
 
 
+def _count(value: str | None) -> int:
+    return int(value or 0)
+
+
 @dataclass(frozen=True, slots=True)
 class Counts:
     values: dict[str, int]
@@ -186,15 +190,17 @@ class CounterService:
         rows = await self._turns.per_key(
             "HMGET", [counts_key(kind, entity_id) for entity_id in entity_ids], *fields
         )
+        # A hash is never half there: its first field tells whether it is cached
+        if all(row[0] is not None for row in rows):
+            return [Counts(dict(zip(fields, map(_count, row), strict=True))) for row in rows]
         result: dict[int, Counts] = {}
         missing: list[int] = []
         for entity_id, row in zip(entity_ids, rows, strict=True):
             if row[0] is None:
                 missing.append(entity_id)
             else:
-                result[entity_id] = Counts({f: int(v or 0) for f, v in zip(fields, row, strict=True)})
-        if missing:
-            result.update(await self._load_from_store(kind, missing))
+                result[entity_id] = Counts(dict(zip(fields, map(_count, row), strict=True)))
+        result.update(await self._load_from_store(kind, missing))
         return [result[entity_id] for entity_id in entity_ids]
 
     async def _load_from_store(self, kind: str, entity_ids: Sequence[int]) -> dict[int, Counts]:
