@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from resolvers.cursors import encode_cursor
+from resolvers.hydration import HydratedPost
 from schema.types.common import PageInfo
 
 if TYPE_CHECKING:
@@ -44,13 +45,20 @@ def cursor_page_info(cursors: list[str], has_next: bool, has_previous: bool) -> 
 @strawberry.type
 class PostEdge:
     cursor: str
-    node: PostRef
+    # The node is made when it is asked for: a page whose edges are kept cards never asks
+    post: strawberry.Private[HydratedPost]
     reason: str | None = strawberry.field(
         default=None, description="Why the post is here, in words (RANKED order only; null for LATEST)."
     )
     ranking: RankingInputsRef | None = strawberry.field(
         default=None, description="What the post's score was computed from (RANKED order only)."
     )
+
+    @strawberry.field
+    def node(self) -> PostRef:
+        from schema.types.post import Post  # noqa: PLC0415 - post.py imports this module
+
+        return Post.from_hydrated(self.post)
 
 
 @strawberry.type

@@ -97,9 +97,6 @@ class Post(Node):
 
 def post_connection(page: EdgePage[HydratedPost]) -> PostConnection:
     return PostConnection(
-        edges=[
-            PostEdge(cursor=encode_cursor(edge.key), node=Post.from_hydrated(edge.node))
-            for edge in page.edges
-        ],
+        edges=[PostEdge(cursor=encode_cursor(edge.key), post=edge.node) for edge in page.edges],
         page_info=page_info(page.keys, page.has_next, page.has_previous),
     )

@@ -17,6 +17,7 @@ from schema.execution.card_renders import CardSpec, RenderKey
 from schema.types.connections import PostEdge
 
 if TYPE_CHECKING:
+    from resolvers.hydration import HydratedPost
     from schema.types.post import Post
 
 _POST_FIELDS = "id caption hashtags createdAt state media author likeCount commentCount viewerHasLiked"
@@ -35,7 +36,10 @@ PURE_FIELDS = {
 
 
 def post_render_key(post: Post) -> RenderKey | None:
-    data = post.data
+    return hydrated_render_key(post.data)
+
+
+def hydrated_render_key(data: HydratedPost) -> RenderKey:
     counts = data.counts
     return RenderKey(
         key=(
@@ -51,9 +55,7 @@ def post_render_key(post: Post) -> RenderKey | None:
 def edge_render_key(edge: PostEdge) -> RenderKey | None:
     """An edge's card: its cursor and its post's card. A page's edges are then each one lookup,
     not an edge completed around a kept post card (about 4 microseconds an edge)."""
-    node = post_render_key(edge.node)
-    if node is None:
-        return None
+    node = hydrated_render_key(edge.post)
     return RenderKey(key=(edge.cursor, node.key), anchors=node.anchors)
 
 

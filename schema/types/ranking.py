@@ -10,7 +10,6 @@ import strawberry
 from resolvers.cursors import encode_ranked_cursor
 from schema.types.common import PageInfo
 from schema.types.connections import PostConnection, PostEdge
-from schema.types.post import Post
 
 if TYPE_CHECKING:
     from resolvers.ranked_timeline import RankedEdgePage
@@ -80,7 +79,7 @@ def ranked_post_connection(page: RankedEdgePage) -> PostConnection:
     edges = [
         PostEdge(
             cursor=encode_ranked_cursor(edge.position),
-            node=Post.from_hydrated(edge.node),
+            post=edge.node,
             reason=edge.reason,
             ranking=RankingInputs.from_inputs(edge.inputs) if edge.inputs else None,
         )

@@ -146,6 +146,7 @@ async def test_a_card_selecting_a_field_about_the_viewer_is_never_kept(api: Api,
 _ALLOWED_CALLS = {
     "PostState", "Media.from_item", "map_maybe", "post_fields.author", "post_fields.count",
     "post_fields.viewer_has_liked", "media_fields.variant_url", "f'{size.value}.{image_format.value}'",
+    "Post.from_hydrated",
 }  # fmt: skip
 
 
