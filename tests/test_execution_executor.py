@@ -16,9 +16,12 @@ from typing import Any, cast
 import orjson
 import pytest
 import strawberry
+from graphql import GraphQLObjectType, parse
 from strawberry.extensions import ParserCache
 
 from schema.execution import PlannedExecutor, planned_executor_class
+from schema.execution.resolver_shapes import resolver_kind
+from schema.execution.steps import ResolverKind
 from tests.execution_diff import first_difference
 
 
@@ -74,6 +77,15 @@ class Leaf(Named):
     @strawberry.field
     def shout(self, times: int = 1) -> str:
         return self.name.upper() * times
+
+    @strawberry.field
+    async def async_shout(self, times: int = 1) -> str:
+        await asyncio.sleep(0)
+        return self.name.upper() * times
+
+    @strawberry.field
+    async def async_broken(self) -> str:
+        raise ValueError(f"async broken {self.name}")
 
 
 @strawberry.type
@@ -152,6 +164,8 @@ QUERIES = [
     "{ maybeBox { things { __typename name ... on Leaf { color } ... on Other { size } } } }",
     "{ maybeBox { either { __typename ... on Other { name size } ... on Leaf { broken } } } }",
     "{ maybeBox { leaf { a: shout b: shout(times: 2) name: shout } } }",
+    "{ maybeBox { leaf { a: asyncShout b: asyncShout(times: 3) asyncBroken name } } }",
+    "{ asyncBox { leaves { asyncShout(times: 2) } leaf { asyncBroken } } box { leaf { name } } }",
     "{ maybeBox { leaf { name ...on Leaf { name broken } ...F } } } fragment F on Leaf { missing name }",
     "{ a: maybeBox { leaf { broken } } b: maybeBox { leaf { null } } c: asyncBox { leaf { slowNull } } }",
     "{ maybeBox { __typename leaf { __typename } things { __typename } } }",
@@ -227,3 +241,13 @@ def test_plans_are_kept_per_document_and_directive_values() -> None:
     assert len(cache) == 1  # one parsed document, planned once per value of $s
     (entry,) = cache._operations.values()
     assert sorted(entry.by_condition_values) == [(False,), (True,)]
+
+
+def test_async_resolvers_with_constant_arguments_are_planned_as_calls() -> None:
+    """The async fields above are called by the plan itself, not through strawberry's wrapper
+    (so the corpus compares that path), and a field with variables in its arguments is not."""
+    leaf = cast("GraphQLObjectType", PLANNED._schema.type_map["Leaf"])  # graphql-core's, in strawberry's
+    document = parse("query($t: Int!) { a: asyncShout(times: 2) b: asyncShout(times: $t) asyncBroken }")
+    fields = document.definitions[0].selection_set.selections  # type: ignore[attr-defined]
+    kinds = [resolver_kind(leaf.fields[field.name.value], [field], PLANNED) for field in fields]
+    assert kinds == [ResolverKind.METHOD, ResolverKind.STOCK, ResolverKind.METHOD]
