@@ -37,35 +37,24 @@ class ShieldedLoader(DataLoader[KeyT, ValueT]):
         if isinstance(cache, DefaultCache) and not cache.cache_map:
             # The usual case for a page: nothing loaded yet in this request, so no key is asked
             # of the cache (two calls each, for 21 posts and 4 loaders a page)
-            missing = list(dict.fromkeys(keys))
-            if len(missing) == len(keys):  # and no key twice: the batch's values are the answer
-                return await self._load_all(missing, keep=keep)
             cached: dict[KeyT, Awaitable[ValueT]] = {}
+            missing = list(dict.fromkeys(keys))
         else:
             cached = {key: future for key in keys if (future := cache.get(key)) is not None}
             missing = list(dict.fromkeys(key for key in keys if key not in cached))
-        loaded: dict[KeyT, ValueT] = {}
+        values: list[ValueT] = []
         if missing:
-            for key, value in zip(missing, await self.load_fn(missing), strict=True):
+            raw = list(await self.load_fn(missing))
+            for value in raw:
                 if isinstance(value, BaseException):
                     raise value  # what awaiting its future would have raised
-                loaded[key] = value
+            values = cast("list[ValueT]", raw)  # no exception among them
             if keep:
-                self.prime_many(loaded)
-        if not cached:
-            return [loaded[key] for key in keys]
+                self.prime_many(dict(zip(missing, values, strict=True)))
+        if len(missing) == len(keys):  # no key cached and none asked twice: the values are the answer
+            return values
+        loaded = dict(zip(missing, values, strict=True))
         return [loaded[key] if key in loaded else await _value(cached[key]) for key in keys]
-
-    async def _load_all(self, keys: list[KeyT], *, keep: bool) -> list[ValueT]:
-        """The batch function's values for distinct keys none of which is cached, in key order."""
-        values = list(await self.load_fn(keys))
-        for value in values:
-            if isinstance(value, BaseException):
-                raise value  # what awaiting its future would have raised
-        checked = cast("list[ValueT]", values)  # no exception among them
-        if keep:
-            self.prime_many(dict(zip(keys, checked, strict=True)))
-        return checked
 
 
 async def _value(future: Awaitable[ValueT]) -> ValueT:

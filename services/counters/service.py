@@ -191,17 +191,18 @@ class CounterService:
             "HMGET", [counts_key(kind, entity_id) for entity_id in entity_ids], *fields
         )
         # A hash is never half there: its first field tells whether it is cached
-        if all(row[0] is not None for row in rows):
-            return [Counts(dict(zip(fields, map(_count, row), strict=True))) for row in rows]
-        result: dict[int, Counts] = {}
-        missing: list[int] = []
-        for entity_id, row in zip(entity_ids, rows, strict=True):
-            if row[0] is None:
-                missing.append(entity_id)
-            else:
-                result[entity_id] = Counts(dict(zip(fields, map(_count, row), strict=True)))
-        result.update(await self._load_from_store(kind, missing))
-        return [result[entity_id] for entity_id in entity_ids]
+        cached = [
+            None if row[0] is None else Counts(dict(zip(fields, map(_count, row), strict=True)))
+            for row in rows
+        ]
+        missing = [entity_id for entity_id, counts in zip(entity_ids, cached, strict=True) if counts is None]
+        if not missing:
+            return cast("list[Counts]", cached)
+        loaded = await self._load_from_store(kind, missing)
+        return [
+            loaded[entity_id] if counts is None else counts
+            for entity_id, counts in zip(entity_ids, cached, strict=True)
+        ]
 
     async def _load_from_store(self, kind: str, entity_ids: Sequence[int]) -> dict[int, Counts]:
         unique = list(dict.fromkeys(entity_ids))
