@@ -39,6 +39,18 @@ async def home_ids(api: Api, user: TestUser, first: int = 50, after: str | None 
     return [edge["node"]["id"] for edge in data["viewer"]["homeTimeline"]["edges"]]
 
 
+async def _active_reader_of(api: Api, run_jobs: RunJobs, posts: int) -> tuple[TestUser, TestUser, list[str]]:
+    """A reader whose home timeline is active, following an author who then posts `posts` times
+    (p0, p1, ...), pushed: the reader, the author and the post ids, oldest first."""
+    reader = await api.new_user("reader")
+    author = await api.new_user("author")
+    await follow(api, reader, author)
+    await home_ids(api, reader)
+    post_ids = [await create_post(api, author, f"p{i}") for i in range(posts)]
+    await run_jobs()
+    return reader, author, post_ids
+
+
 async def test_posts_are_pushed_to_active_followers(api: Api, services: Services, run_jobs: RunJobs) -> None:
     reader = await api.new_user("reader")
     authors = [await api.new_user("author") for _ in range(2)]
@@ -302,12 +314,7 @@ async def test_demotion_with_more_posts_than_the_backfill_keeps_timelines_whole(
 async def test_a_deleted_post_is_never_served_even_before_its_removal_runs(
     api: Api, services: Services, run_jobs: RunJobs
 ) -> None:
-    reader = await api.new_user("reader")
-    author = await api.new_user("author")
-    await follow(api, reader, author)
-    await home_ids(api, reader)
-    posts = [await create_post(api, author, f"p{i}") for i in range(3)]
-    await run_jobs()
+    reader, author, posts = await _active_reader_of(api, run_jobs, 3)
     await api.gql(DELETE, {"id": posts[1]}, token=author.token)
     # The removal job has not run: the id is still in the feed, but it is never returned
     assert raw(posts[1]) in await feed_post_ids(services, reader)
@@ -320,12 +327,7 @@ async def test_a_deleted_post_is_never_served_even_before_its_removal_runs(
 async def test_pages_are_gap_free_while_new_posts_arrive(
     api: Api, services: Services, run_jobs: RunJobs
 ) -> None:
-    reader = await api.new_user("reader")
-    author = await api.new_user("author")
-    await follow(api, reader, author)
-    await home_ids(api, reader)
-    originals = [await create_post(api, author, f"p{i}") for i in range(9)]
-    await run_jobs()
+    reader, author, originals = await _active_reader_of(api, run_jobs, 9)
     seen: list[str] = []
     after = None
     while True:
@@ -367,12 +369,7 @@ async def test_concurrent_reads_during_a_rebuild_agree(
 async def test_a_page_hydrates_one_post_past_itself_and_more_only_for_hidden_ones(
     api: Api, services: Services, run_jobs: RunJobs
 ) -> None:
-    reader = await api.new_user("reader")
-    author = await api.new_user("author")
-    await follow(api, reader, author)
-    await home_ids(api, reader)
-    posts = [await create_post(api, author, f"p{i}") for i in range(8)]
-    await run_jobs()
+    reader, author, posts = await _active_reader_of(api, run_jobs, 8)
     await home_ids(api, reader)  # warm: every record cached
 
     # Three posts and one more, to know a next page exists: four records read, not the slack too
